@@ -1,0 +1,128 @@
+"""Instances from a kept task and its sample rows (METHOD.md §4 "Instance per sample row").
+
+The text is byte-for-byte what the original code produced, so instances compare with the published
+ones: several input fields are concatenated as `<field> is '<value>'. ` pieces (the trailing space is
+kept), a list of strings is `'x', 'y'. `, and a list in a field whose name contains `choice` is
+` A. 'x', B. 'y'.` (with the original's leading space and no trailing space). A list is rendered
+without its field name, as in the original.
+"""
+
+from typing import NamedTuple
+
+from dynosaur_assets.method import CHOICE_FIELD_WORD, INSTANCE_MAX_CHARS
+from dynosaur_assets.tasks import TaskDesign, TaskSource
+
+SCALAR_TYPES = (str, int, float, bool)
+SKIP_REASONS = (
+    "missing_field",
+    "null_input",
+    "nested_input",
+    "bad_list_input",
+    "empty_input",
+    "non_scalar_output",
+)
+
+
+class TaskInstances(NamedTuple):
+    """The instances of one task and the number of sample rows skipped, by reason."""
+
+    instances: list[dict]
+    skipped: dict[str, int]
+
+
+def render_output(value: object) -> str | None:
+    """§4: the output as a stripped string cut at 2,000 characters; None when it is not a scalar
+    (a list, a dict or a null), which stops the task's instances."""
+    if not isinstance(value, SCALAR_TYPES):
+        return None
+    return str(value).strip()[:INSTANCE_MAX_CHARS]
+
+
+def input_skip_reason(row: dict, input_fields: list[str]) -> str | None:
+    """§4: why this row gives no input (a missing field, a null, a dict, a list that is empty or holds
+    non-strings or nulls, or an empty text), or None when it renders."""
+    for name in input_fields:
+        reason = _value_skip_reason(row, name)
+        if reason:
+            return reason
+    return None if _joined_input(row, input_fields) else "empty_input"
+
+
+def render_input(row: dict, input_fields: list[str]) -> str | None:
+    """§4: the single field's stripped value, or the fields' pieces concatenated; cut at 2,000
+    characters; None when the row is skipped (see `input_skip_reason`)."""
+    if input_skip_reason(row, input_fields):
+        return None
+    return _joined_input(row, input_fields)[:INSTANCE_MAX_CHARS]
+
+
+def render_list(name: str, values: list[str]) -> str:
+    """§4: a list of strings, lettered when the field name contains `choice`."""
+    if CHOICE_FIELD_WORD in name:
+        lettered = "".join(f" {chr(ord('A') + i)}. '{value}'," for i, value in enumerate(values))
+        return lettered[:-1] + "."
+    return "'" + "', '".join(values) + "'. "
+
+
+def render_instance(task: TaskDesign, row: dict, source: TaskSource) -> dict | None:
+    """§4: one instance (`instruction, input, output, license, website, taskname`) or None when the
+    row is skipped. `task.instruction` should already carry the label-space suffix."""
+    output_name = task.output_field[0]
+    if output_name not in row or input_skip_reason(row, task.input_fields):
+        return None
+    output = render_output(row[output_name])
+    if output is None:
+        return None
+    return {
+        "instruction": task.instruction,
+        "input": render_input(row, task.input_fields),
+        "output": output,
+        "license": source.license,
+        "website": source.website,
+        "taskname": source.task_name,
+    }
+
+
+def render_task_instances(task: TaskDesign, source: TaskSource) -> TaskInstances:
+    """§4 over all sample rows: skipped rows are counted by reason; the first non-scalar output stops
+    the task (its row and every later row count as `non_scalar_output`). Only `output_field[0]` is
+    used (§7). A task whose list of instances comes back empty is dropped by the caller."""
+    instances: list[dict] = []
+    skipped: dict[str, int] = {}
+    output_name = task.output_field[0]
+    for position, row in enumerate(source.rows):
+        if output_name in row and render_output(row[output_name]) is None:
+            skipped["non_scalar_output"] = len(source.rows) - position
+            break
+        instance = render_instance(task, row, source)
+        if instance is None:
+            reason = "missing_field" if output_name not in row else input_skip_reason(row, task.input_fields)
+            skipped[reason] = skipped.get(reason, 0) + 1
+        else:
+            instances.append(instance)
+    return TaskInstances(instances, skipped)
+
+
+def _value_skip_reason(row: dict, name: str) -> str | None:
+    if name not in row:
+        return "missing_field"
+    value = row[name]
+    if value is None:
+        return "null_input"
+    if isinstance(value, dict):
+        return "nested_input"
+    if isinstance(value, list):
+        return None if value and all(isinstance(item, str) for item in value) else "bad_list_input"
+    return None if isinstance(value, SCALAR_TYPES) else "nested_input"
+
+
+def _joined_input(row: dict, input_fields: list[str]) -> str:
+    if len(input_fields) == 1 and isinstance(row[input_fields[0]], SCALAR_TYPES):
+        return str(row[input_fields[0]]).strip()
+    return "".join(_input_piece(name, row[name]) for name in input_fields)
+
+
+def _input_piece(name: str, value: object) -> str:
+    if isinstance(value, list):
+        return render_list(name, value)
+    return f"{name} is '{str(value).strip()}'. "

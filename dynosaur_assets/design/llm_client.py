@@ -1,0 +1,425 @@
+"""An async chat-completions client for the LLM designer, without Dagster (METHOD.md §2, §6).
+
+Where the original called the API sequentially and pickled every reply once at the end, this client
+runs calls concurrently (a semaphore, default 32) under a requests-per-minute cap, retries 429 (with
+Retry-After), 408/409, 5xx, timeouts and connection errors with exponential backoff and jitter, and
+hands every finished call to a `CallStore` the moment it arrives, keyed by a hash of the request, so
+a crash loses nothing paid for and a re-run only asks for what is missing. A run stops issuing new
+requests once its spend reaches the budget. The API key goes to the `openai` client only: it is never
+logged, stored, or kept in a row (error texts are redacted).
+"""
+
+import asyncio
+import email.utils
+import hashlib
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
+from typing import Protocol
+
+import openai
+
+from dynosaur_assets.design.pricing import PriceTable
+from dynosaur_assets.design.prompts import response_format
+from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_MODEL, DESIGN_TEMPERATURE
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({408, 409, 429})  # and every 5xx
+ERROR_TEXT_CHARS = 500
+
+
+@dataclass(frozen=True)
+class DesignRequest:
+    """One prompt to send: which task source and prompt kind it designs for, and its chat messages."""
+
+    dataset_id: str
+    prompt_kind: str
+    messages: list[dict]
+    task_name: str = ""
+
+
+@dataclass(frozen=True)
+class CallRow:
+    """One finished call as stored: a response (`error` None) or the final failure after retries."""
+
+    request_hash: str
+    model: str
+    prompt_kind: str
+    dataset_id: str
+    task_name: str
+    response_text: str | None
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int
+    cost_usd: float
+    latency_s: float
+    error: str | None
+    attempts: int
+    response_format: str
+    created_at: datetime
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+CALL_ROW_FIELDS = tuple(item.name for item in fields(CallRow))
+
+
+class CallStore(Protocol):
+    """Where calls are kept. `get` returns the stored row for a request hash (None when absent); `put`
+    adds or replaces the row for its hash. A row with an `error` is not a cache hit: it is re-requested."""
+
+    def get(self, request_hash: str) -> CallRow | None: ...
+
+    def put(self, row: CallRow) -> None: ...
+
+
+class InMemoryCallStore:
+    """A `CallStore` in a dict, for tests and dry runs."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, CallRow] = {}
+
+    def get(self, request_hash: str) -> CallRow | None:
+        return self.rows.get(request_hash)
+
+    def put(self, row: CallRow) -> None:
+        self.rows[row.request_hash] = row
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How to call the model. `token_limit_param` is `max_tokens` (widest support) or
+    `max_completion_tokens` (needed by OpenAI reasoning models). `budget_usd` is checked before each
+    new request, so calls already in flight may overshoot it by at most `concurrency` calls."""
+
+    model: str = DESIGN_MODEL
+    base_url: str | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 6
+    concurrency: int = 32
+    requests_per_minute: float | None = None
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 60.0
+    temperature: float = DESIGN_TEMPERATURE
+    max_tokens: int = DESIGN_MAX_COMPLETION_TOKENS
+    token_limit_param: str = "max_tokens"
+    json_schema: bool = True
+    budget_usd: float | None = None
+    progress_every_s: float = 5.0
+
+    def request_params(self) -> dict:
+        """The parameters sent besides model and messages (and hashed with them)."""
+        params: dict = {"temperature": self.temperature, self.token_limit_param: self.max_tokens}
+        if self.json_schema:
+            params["response_format"] = response_format()
+        return params
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of a run for the progress callback; tokens and cost count this run's calls only."""
+
+    done: int
+    total: int
+    cache_hits: int
+    failed: int
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int
+    cost_usd: float
+    elapsed_s: float
+
+
+@dataclass
+class RunResult:
+    """Rows in request order (stored and new, failures included) and the requests not sent (budget)."""
+
+    rows: list[CallRow]
+    not_requested: list[DesignRequest]
+    cache_hits: int
+    requests_sent: int
+    cost_usd: float
+
+
+@dataclass
+class _RunState:
+    total: int
+    started: float = field(default_factory=time.monotonic)
+    done: int = 0
+    cache_hits: int = 0
+    failed: int = 0
+    requests_sent: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def add(self, row: CallRow) -> None:
+        self.done += 1
+        self.failed += row.error is not None
+        self.prompt_tokens += row.prompt_tokens
+        self.completion_tokens += row.completion_tokens
+        self.cached_tokens += row.cached_tokens
+        self.cost_usd += row.cost_usd
+
+    def progress(self) -> Progress:
+        return Progress(self.done, self.total, self.cache_hits, self.failed, self.prompt_tokens,
+                        self.completion_tokens, self.cached_tokens, self.cost_usd, time.monotonic() - self.started)
+
+
+def request_hash(model: str, messages: Sequence[Mapping], params: Mapping) -> str:
+    """sha256 of the canonical JSON of a request: the cache key of a call."""
+    canonical = json.dumps({"model": model, "messages": messages, "params": params},
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class TokenBucket:
+    """A requests-per-minute cap: one token per request, refilled continuously, holding at most `burst`."""
+
+    def __init__(self, per_minute: float, burst: float = 1.0) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = max(burst, 1.0)
+        self.tokens = self.burst
+        self.updated = time.monotonic()
+        self.lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self.lock:
+            while True:
+                now = time.monotonic()
+                self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+                self.updated = now
+                if self.tokens >= 1.0:
+                    self.tokens -= 1.0
+                    return
+                await asyncio.sleep((1.0 - self.tokens) / self.rate)
+
+
+class DesignClient:
+    """Sends design prompts to an OpenAI-compatible server and stores every finished call."""
+
+    def __init__(
+        self,
+        api_key: str,
+        store: CallStore,
+        settings: ClientSettings | None = None,
+        prices: PriceTable | None = None,
+        progress: Callable[[Progress], None] | None = None,
+    ) -> None:
+        self.settings = settings or ClientSettings()
+        self.store = store
+        self.prices = prices or PriceTable()
+        self.progress = progress
+        self.schema_supported = True
+        self._api_key = _Secret(api_key)
+
+    def _open_client(self) -> openai.AsyncOpenAI:
+        """A fresh `openai` client per run (bound to the run's event loop), with its retries off."""
+        return openai.AsyncOpenAI(api_key=self._api_key.value, base_url=self.settings.base_url,
+                                  timeout=self.settings.timeout_s, max_retries=0)
+
+    def request_hash(self, request: DesignRequest) -> str:
+        """The cache key of a request under these settings."""
+        return request_hash(self.settings.model, request.messages, self.settings.request_params())
+
+    def run_sync(self, requests: Sequence[DesignRequest]) -> RunResult:
+        """`run` from synchronous code (a Dagster asset, a script)."""
+        return asyncio.run(self.run(requests))
+
+    async def run(self, requests: Sequence[DesignRequest]) -> RunResult:
+        """Answer every request from the store or the server; stop sending once the budget is spent."""
+        hashes = [self.request_hash(request) for request in requests]
+        state = _RunState(total=len(set(hashes)))
+        rows: dict[str, CallRow | None] = {}
+        pending: dict[str, DesignRequest] = {}
+        for digest, request in zip(hashes, requests):
+            if digest in rows or digest in pending:
+                continue
+            stored = self.store.get(digest)
+            if stored is not None and stored.error is None:
+                rows[digest] = stored
+                state.cache_hits += 1
+                state.done += 1
+            else:
+                pending[digest] = request
+        async with self._open_client() as client:
+            reporter = asyncio.create_task(self._report(state)) if self.progress else None
+            try:
+                rows |= await self._call_all(client, pending, state)
+            finally:
+                if reporter:
+                    reporter.cancel()
+        if self.progress:
+            self.progress(state.progress())
+        return RunResult(
+            rows=[rows[digest] for digest in hashes if rows.get(digest) is not None],
+            not_requested=[request for digest, request in zip(hashes, requests) if rows.get(digest) is None],
+            cache_hits=state.cache_hits,
+            requests_sent=state.requests_sent,
+            cost_usd=state.cost_usd,
+        )
+
+    async def _call_all(
+        self, client: openai.AsyncOpenAI, pending: dict[str, DesignRequest], state: _RunState
+    ) -> dict[str, CallRow | None]:
+        semaphore = asyncio.Semaphore(self.settings.concurrency)
+        bucket = TokenBucket(self.settings.requests_per_minute) if self.settings.requests_per_minute else None
+
+        async def one(digest: str, request: DesignRequest) -> CallRow | None:
+            async with semaphore:
+                if self._over_budget(state):
+                    return None
+                row = await self._call(client, bucket, digest, request, state)
+            self.store.put(row)
+            state.add(row)
+            return row
+
+        results = await asyncio.gather(*(one(digest, request) for digest, request in pending.items()))
+        return dict(zip(pending, results))
+
+    def _over_budget(self, state: _RunState) -> bool:
+        budget = self.settings.budget_usd
+        return budget is not None and state.cost_usd >= budget
+
+    async def _call(
+        self, client: openai.AsyncOpenAI, bucket: TokenBucket | None, digest: str, request: DesignRequest,
+        state: _RunState,
+    ) -> CallRow:
+        """One request with retries. When the server rejects `response_format` (400) the request is sent
+        again without it; once such a plain request succeeds, later requests skip the schema."""
+        started, attempts, retries, fallback = time.monotonic(), 0, 0, False
+        while True:
+            use_schema = self.settings.json_schema and self.schema_supported and not fallback
+            if bucket:
+                await bucket.acquire()
+            attempts += 1
+            state.requests_sent += 1
+            try:
+                completion = await client.chat.completions.create(**self._arguments(request, use_schema))
+                if fallback and self.schema_supported:
+                    self.schema_supported = False
+                    log.warning("server rejects response_format json_schema; sending plain requests")
+                return self._row(digest, request, use_schema, attempts, started, completion=completion)
+            except openai.OpenAIError as error:
+                if use_schema and getattr(error, "status_code", None) == 400:
+                    fallback = True
+                    continue
+                delay = self._retry_delay(error, retries)
+                if delay is None:
+                    return self._row(digest, request, use_schema, attempts, started, error=error)
+                retries += 1
+                log.warning("retry %d of %s (%s) after %s, in %.2fs", retries,
+                            request.task_name or request.dataset_id, request.prompt_kind, _error_name(error), delay)
+            await asyncio.sleep(delay)
+
+    def _arguments(self, request: DesignRequest, use_schema: bool) -> dict:
+        params = self.settings.request_params()
+        if not use_schema:
+            params.pop("response_format", None)
+        return {"model": self.settings.model, "messages": request.messages, **params}
+
+    def _retry_delay(self, error: openai.OpenAIError, retries: int) -> float | None:
+        """Seconds to wait before trying again (Retry-After when the server sends it, else exponential
+        backoff with jitter), or None when the error is final or the retries are used up."""
+        if not _is_retryable(error) or retries >= self.settings.max_retries:
+            return None
+        response = getattr(error, "response", None)
+        retry_after = retry_after_s(response.headers) if response is not None else None
+        if retry_after is not None:
+            return min(retry_after, self.settings.backoff_max_s) * random.uniform(1.0, 1.1)
+        backoff = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2**retries)
+        return backoff * random.uniform(0.5, 1.0)
+
+    def _row(
+        self, digest: str, request: DesignRequest, use_schema: bool, attempts: int, started: float,
+        completion: object = None, error: BaseException | None = None,
+    ) -> CallRow:
+        choice = completion.choices[0] if completion is not None and completion.choices else None
+        usage = getattr(completion, "usage", None)
+        prompt_tokens = usage.prompt_tokens if usage else 0
+        completion_tokens = usage.completion_tokens if usage else 0
+        details = getattr(usage, "prompt_tokens_details", None)
+        cached_tokens = (details.cached_tokens or 0) if details else 0
+        problem = self._error_text(error) if error else None
+        if error is None and choice is None:
+            problem = "no choices in the response"
+        return CallRow(
+            request_hash=digest,
+            model=self.settings.model,
+            prompt_kind=request.prompt_kind,
+            dataset_id=request.dataset_id,
+            task_name=request.task_name,
+            response_text=choice.message.content if choice else None,
+            finish_reason=choice.finish_reason if choice else None,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cached_tokens=cached_tokens,
+            cost_usd=self.prices.call_cost(self.settings.model, prompt_tokens, cached_tokens, completion_tokens),
+            latency_s=time.monotonic() - started,
+            error=problem,
+            attempts=attempts,
+            response_format="json_schema" if use_schema else "plain",
+            created_at=datetime.now(timezone.utc),
+        )
+
+    def _error_text(self, error: BaseException) -> str:
+        """The error for the row, with the API key redacted should a server echo it."""
+        text = f"{_error_name(error)}: {error}"
+        if self._api_key.value:
+            text = text.replace(self._api_key.value, "[redacted]")
+        return text[:ERROR_TEXT_CHARS]
+
+    async def _report(self, state: _RunState) -> None:
+        while True:
+            await asyncio.sleep(self.settings.progress_every_s)
+            self.progress(state.progress())
+
+
+def _is_retryable(error: openai.OpenAIError) -> bool:
+    """429, 408, 409, 5xx, timeouts and connection errors are worth another try."""
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in RETRYABLE_STATUS or error.status_code >= 500
+    return isinstance(error, openai.APIConnectionError)
+
+
+def _error_name(error: BaseException) -> str:
+    status = getattr(error, "status_code", None)
+    return f"{type(error).__name__} {status}" if status else type(error).__name__
+
+
+def retry_after_s(headers: Mapping[str, str]) -> float | None:
+    """Retry-After as seconds: `retry-after-ms`, `retry-after` in seconds, or `retry-after` as an HTTP date."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(float(value) * scale, 0.0)
+        except ValueError:
+            continue
+    try:
+        when = email.utils.parsedate_to_datetime(headers.get("retry-after", ""))
+    except (TypeError, ValueError):
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return max((when - datetime.now(timezone.utc)).total_seconds(), 0.0)
+
+
+class _Secret:
+    """Holds the API key so that no repr, vars() dump or traceback of the client shows it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "_Secret('***')"

@@ -1,0 +1,114 @@
+"""Dataset card parsing (METHOD.md §1): licence, languages, tags, sections, configs and features."""
+
+import re
+from dataclasses import dataclass, field
+
+from datasets.info import DatasetInfosDict
+from huggingface_hub import DatasetCardData, RepoCard
+
+_SECTION = re.compile(r"^(#{1,6})\s+(.+?)\s*$", re.MULTILINE)
+_HOMEPAGE = re.compile(r"\*\*Homepage:\*\*[^\n]*?(https?://[^\s)\]>]+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class DatasetCard:
+    """What the method reads from one dataset card."""
+
+    license: str | None
+    languages: list[str]
+    multilinguality: list[str]
+    task_categories: list[str]
+    task_ids: list[str]
+    pretty_name: str
+    description: str
+    supported_tasks: str
+    data_fields: str
+    website: str
+    configs: list[str] = field(default_factory=list)
+    features: dict[str, dict] = field(default_factory=dict)
+    card_error: str = ""
+
+
+def split_card(text: str) -> tuple[dict, str, str]:
+    """Split a card with huggingface_hub's parser into (YAML metadata, Markdown body, parse error).
+
+    A card whose YAML does not parse keeps its body and gets empty metadata plus the error text.
+    """
+    try:
+        card = RepoCard(text, ignore_metadata_errors=True)
+    except ValueError as error:
+        body = text.split("\n---", 1)[-1] if text.startswith("---") else text
+        return {}, body, str(error).splitlines()[0]
+    return card.data.to_dict(), card.text, ""
+
+
+def markdown_section(body: str, title: str) -> str:
+    """Return the text under the first heading whose title starts with `title`, up to the next heading
+    of the same or a higher level; empty when absent or when it holds only a placeholder."""
+    headings = list(_SECTION.finditer(body))
+    for i, match in enumerate(headings):
+        if not match.group(2).lower().startswith(title.lower()):
+            continue
+        level = len(match.group(1))
+        end = len(body)
+        for later in headings[i + 1 :]:
+            if len(later.group(1)) <= level:
+                end = later.start()
+                break
+        text = body[match.end() : end].strip()
+        return "" if _is_placeholder(text) else text
+    return ""
+
+
+def _is_placeholder(text: str) -> bool:
+    return not text or text.startswith("[More Information Needed]")
+
+
+def as_list(value: object) -> list[str]:
+    """Card tags may be a string, a list, or missing."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v is not None]
+    return [str(value)]
+
+
+def card_license(meta: dict) -> str | None:
+    """The licence tag; a list with several licences keeps the first, as the Hub page shows."""
+    licenses = as_list(meta.get("license"))
+    return licenses[0].strip().lower() if licenses else None
+
+
+def config_names(meta: dict) -> list[str]:
+    """Config names declared in the card's `configs` (today's Hub layout), in card order."""
+    return [c.get("config_name", "default") for c in meta.get("configs") or [] if isinstance(c, dict)]
+
+
+def card_features(meta: dict) -> dict[str, dict]:
+    """Map config name → `datasets.Features.to_dict()` from the card's `dataset_info`, when declared."""
+    try:
+        infos = DatasetInfosDict.from_dataset_card_data(DatasetCardData(**meta))
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return {}
+    return {name: info.features.to_dict() for name, info in infos.items() if info.features is not None}
+
+
+def parse_card(text: str) -> DatasetCard:
+    """Parse a dataset card (README.md with YAML front matter) into a `DatasetCard`."""
+    meta, body, card_error = split_card(text)
+    homepage = _HOMEPAGE.search(body)
+    return DatasetCard(
+        license=card_license(meta),
+        languages=[tag.strip().lower() for tag in as_list(meta.get("language") or meta.get("languages"))],
+        multilinguality=as_list(meta.get("multilinguality")),
+        task_categories=as_list(meta.get("task_categories")),
+        task_ids=as_list(meta.get("task_ids")),
+        pretty_name=str(meta.get("pretty_name") or ""),
+        description=markdown_section(body, "Dataset Summary"),
+        supported_tasks=markdown_section(body, "Supported Tasks"),
+        data_fields=markdown_section(body, "Data Fields"),
+        website=homepage.group(1) if homepage else "",
+        configs=config_names(meta),
+        features=card_features(meta),
+        card_error=card_error,
+    )

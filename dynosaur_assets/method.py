@@ -1,0 +1,40 @@
+"""Constants of the Dynosaur method (../shared/METHOD.md), named once.
+
+Every rule of the method reads its numbers from here, so a reader can check them against the paper.
+"""
+
+# §1 Metadata collection
+DISALLOWED_LICENSES = frozenset(
+    {"other", "unknown", "cc-by-nc-nd-4.0", "cc-by-nd-4.0", "cc-by-nc-nd-3.0", "ofl"}
+)
+ENGLISH_LANGUAGE_TAGS = frozenset({"en", "code"})
+TRANSLATION_WORDS = ("translation", "translate", "bitext", "parallel corpus")
+MEDIA_FIELD_WORDS = ("image", "audio")
+SAMPLE_SPLIT_WORDS = ("train", "validation")
+SAMPLE_ROWS_PER_SPLIT = 100
+CONFIG_TIME_BUDGET_S = 20.0
+MAX_FAILED_CONFIGS = 10
+
+# §2 Task design
+MAX_TASKS_PER_PROMPT = 3
+PROMPT_SAMPLE_ROWS = 2
+PROMPT_VALUE_CHARS = 1000
+PROMPT_DESCRIPTION_CHARS = 1000
+# Fields the project hides from the prompt: identifiers only (`id`, `idx`, `*_id`, `*_ids`, any case).
+IDENTIFIER_FIELD_NAMES = frozenset({"id", "idx"})
+IDENTIFIER_FIELD_SUFFIXES = ("_id", "_ids")
+# The original hid every field whose name contains this substring (also `evidence`, `valid`, ...).
+ORIGINAL_HIDDEN_FIELD_WORD = "id"
+DESIGN_MODEL = "gpt-3.5-turbo"
+DESIGN_TEMPERATURE = 0.0
+DESIGN_MAX_COMPLETION_TOKENS = 256
+
+# §4 Label space and instances
+LABEL_SPACE_ROWS = 100
+LABEL_SPACE_MAX_VALUES = 10
+LABEL_SPACE_MAX_VALUE_CHARS = 15
+BINARY_MAX_MAJORITY = 70
+MULTI_MAX_MAJORITY = 50
+INSTANCE_MAX_CHARS = 2000
+LABEL_SPACE_SUFFIX = " Answers must be one of {labels}."
+CHOICE_FIELD_WORD = "choice"

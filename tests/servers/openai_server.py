@@ -1,0 +1,235 @@
+"""A stdlib stand-in for an OpenAI-compatible chat-completions server on 127.0.0.1, with scripted replies.
+
+`POST <base>/v1/chat/completions` answers from a script: a queue of `Reply`s consumed in order, then
+the `default` function (request body -> Reply); by default `echo_tasks`, which designs one valid task
+from the `Field names: [...]` line of the prompt. Replies can be a JSON dict, JSON in prose, a Python
+literal, a truncated text (finish_reason `length`), a 429 with Retry-After, a 5xx, a 400, or slow.
+Every reply carries a `usage` block; `prompt_tokens_details.cached_tokens` is given by the reply or
+simulated (the shared prefix with the previous prompt, in 128-token steps, for prompts of 1,024+
+tokens, as OpenAI caches). The server counts requests, keeps their bodies and the Authorization
+headers it saw, and tracks the most requests it held at once.
+
+Usage::
+
+    with serve_openai([rate_limited(0.1), json_reply(tasks)]) as server:
+        client = openai.AsyncOpenAI(api_key="k", base_url=server.base_url, max_retries=0)
+        ...
+        server.request_count, server.authorizations, server.max_in_flight
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+CHARS_PER_TOKEN = 4
+CACHE_MIN_TOKENS = 1024
+CACHE_STEP_TOKENS = 128
+_FIELD_NAMES = re.compile(r"Field names: (\[.*?\])\n")
+
+
+@dataclass
+class Reply:
+    """One scripted answer. Token counts default to ~4 characters per token."""
+
+    content: str = ""
+    status: int = 200
+    finish_reason: str = "stop"
+    delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    error_body: dict | None = None
+    prompt_tokens: int | None = None
+    cached_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+def json_reply(tasks: object, **options: object) -> Reply:
+    return Reply(json.dumps(tasks), **options)
+
+
+def prose_reply(tasks: object, **options: object) -> Reply:
+    text = f"Here are three tasks for this dataset:\n```json\n{json.dumps(tasks, indent=2)}\n```\nHope this helps!"
+    return Reply(text, **options)
+
+
+def literal_reply(tasks: object, **options: object) -> Reply:
+    return Reply(repr(tasks), **options)
+
+
+def truncated_reply(tasks: object, keep: float = 0.6, **options: object) -> Reply:
+    text = json.dumps(tasks)
+    return Reply(text[: int(len(text) * keep)], finish_reason="length", **options)
+
+
+def error_reply(status: int, message: str, **options: object) -> Reply:
+    body = {"error": {"message": message, "type": "server_error" if status >= 500 else "invalid_request_error",
+                      "param": None, "code": None}}
+    return Reply(status=status, error_body=body, **options)
+
+
+def rate_limited(retry_after_s: float = 0.05) -> Reply:
+    return error_reply(429, "Rate limit reached for requests", headers={"retry-after": f"{retry_after_s:g}"})
+
+
+def server_error(status: int = 500) -> Reply:
+    return error_reply(status, "The server had an error while processing your request.")
+
+
+def slow_reply(delay_s: float, reply: Reply | None = None) -> Reply:
+    reply = reply or Reply(json.dumps(DEFAULT_TASKS))
+    reply.delay_s = delay_s
+    return reply
+
+
+DEFAULT_TASKS = {"task1": {"instruction": "Copy the text.", "input_fields": ["text"], "output_field": ["label"]}}
+
+
+def echo_tasks(body: dict) -> Reply:
+    """A valid one-task reply built from the prompt's `Field names` line: first field in, last field out."""
+    match = _FIELD_NAMES.search(_prompt_text(body))
+    names = json.loads(match.group(1)) if match else []
+    if len(names) < 2:
+        return json_reply(DEFAULT_TASKS)
+    task = {"instruction": f"Given the {names[0]}, write the {names[-1]}.", "input_fields": [names[0]],
+            "output_field": [names[-1]]}
+    return json_reply({"task1": task})
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128
+    daemon_threads = True
+
+
+class OpenAIServer:
+    """The scripted server's state; the HTTP server itself runs in a background thread."""
+
+    def __init__(self, script: Iterable[Reply] = (), default: Callable[[dict], Reply] = echo_tasks,
+                 delay_s: float = 0.0) -> None:
+        self.queue: deque[Reply] = deque(script)
+        self.default = default
+        self.delay_s = delay_s
+        self.requests: list[dict] = []
+        self.authorizations: list[str] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
+        self.previous_prompt = ""
+        self.httpd = _Server(("127.0.0.1", 0), _handler_for(self))
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    @property
+    def request_count(self) -> int:
+        return len(self.requests)
+
+    def next_reply(self, body: dict, authorization: str) -> tuple[Reply, int]:
+        """Record the request and pick its reply; also returns the simulated cached tokens."""
+        with self.lock:
+            self.requests.append(body)
+            self.authorizations.append(authorization)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            reply = self.queue.popleft() if self.queue else None
+            prompt = _prompt_text(body)
+            cached = _simulated_cache(prompt, self.previous_prompt)
+            self.previous_prompt = prompt
+        return reply or self.default(body), cached
+
+    def finished(self) -> None:
+        with self.lock:
+            self.in_flight -= 1
+
+
+@contextmanager
+def serve_openai(script: Iterable[Reply] = (), default: Callable[[dict], Reply] = echo_tasks,
+                 delay_s: float = 0.0) -> Iterator[OpenAIServer]:
+    """Run a scripted server on a free port of 127.0.0.1 for the duration of the block."""
+    server = OpenAIServer(script, default, delay_s)
+    thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+        thread.join()
+
+
+def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._send(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            reply, cached = server.next_reply(body, self.headers.get("Authorization", ""))
+            try:
+                time.sleep(reply.delay_s + server.delay_s)
+                payload = _completion(body, reply, cached) if reply.status == 200 else reply.error_body or {}
+                self._send(reply.status, payload, reply.headers)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+            finally:
+                server.finished()
+
+        def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's signature)
+            return
+
+    return Handler
+
+
+def _completion(body: dict, reply: Reply, cached: int) -> dict:
+    prompt_tokens = reply.prompt_tokens or max(1, len(json.dumps(body.get("messages", []))) // CHARS_PER_TOKEN)
+    completion_tokens = reply.completion_tokens or max(1, len(reply.content) // CHARS_PER_TOKEN)
+    cached_tokens = reply.cached_tokens if reply.cached_tokens is not None else min(cached, prompt_tokens)
+    return {
+        "id": f"chatcmpl-{os.urandom(6).hex()}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "unknown"),
+        "choices": [{"index": 0, "finish_reason": reply.finish_reason, "logprobs": None,
+                     "message": {"role": "assistant", "content": reply.content, "refusal": None}}],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": cached_tokens, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+                                          "accepted_prediction_tokens": 0, "rejected_prediction_tokens": 0},
+        },
+    }
+
+
+def _prompt_text(body: dict) -> str:
+    parts = []
+    for message in body.get("messages", []):
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else [{"text": content or ""}]
+        parts += [block.get("text", "") for block in blocks if isinstance(block, dict)]
+    return "\n".join(parts)
+
+
+def _simulated_cache(prompt: str, previous: str) -> int:
+    """Cached prompt tokens as OpenAI reports them: a shared prefix, in 128-token steps, from 1,024 tokens."""
+    shared = len(os.path.commonprefix([prompt, previous])) // CHARS_PER_TOKEN
+    return shared // CACHE_STEP_TOKENS * CACHE_STEP_TOKENS if shared >= CACHE_MIN_TOKENS else 0

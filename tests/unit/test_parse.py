@@ -1,0 +1,101 @@
+"""Reading designer replies (METHOD.md §3 rule 1): formats accepted, failures named, problems kept."""
+
+import json
+
+import pytest
+
+from dynosaur_assets.design.parse import PARSE_ERRORS, parse_response
+from dynosaur_assets.tasks import TaskDesign
+
+TASKS = {
+    "task1": {"instruction": "Answer the question.", "input_fields": ["context", "question"],
+              "output_field": ["answer"]},
+    "task2": {"instruction": "Write a title.", "input_fields": ["context"], "output_field": ["title"]},
+}
+EXPECTED = [
+    TaskDesign("Answer the question.", ["context", "question"], ["answer"]),
+    TaskDesign("Write a title.", ["context"], ["title"]),
+]
+
+
+@pytest.mark.parametrize("text", [
+    json.dumps(TASKS),
+    repr(TASKS),
+    f"Sure! Here are the tasks:\n```json\n{json.dumps(TASKS, indent=2)}\n```\nLet me know.",
+    f"```python\n{TASKS!r}\n```",
+    f"The dataset's fields suggest these tasks: {TASKS!r} -- that's all.",
+    f"Tasks: {json.dumps(TASKS)}\nNote: fields {{context}} matter.",
+    json.dumps(list(TASKS.values())),
+])
+def test_accepted_formats(text):
+    parsed = parse_response(text, "stop")
+    assert parsed.ok and parsed.tasks == EXPECTED and parsed.problems == []
+    assert parsed.raw_text == text
+
+
+def test_truncated_reply_fails_whatever_it_holds():
+    parsed = parse_response(json.dumps(TASKS)[:80], finish_reason="length")
+    assert parsed.error == "truncated" and not parsed.tasks and parsed.raw_text.startswith('{"task1"')
+    assert parse_response(json.dumps(TASKS), finish_reason="length").error == "truncated"
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("", "empty_response"),
+    (None, "empty_response"),
+    ("I cannot design tasks for this dataset.", "no_dict_found"),
+    (json.dumps(TASKS)[:40], "no_dict_found"),
+    ('{"fields": ["a", "b"]}', "not_a_task_dict"),
+    ("{}", "not_a_task_dict"),
+    ('{"task1": null, "task2": {"instruction": "", "input_fields": [], "output_field": ["x"]}}', "no_tasks"),
+])
+def test_failures_are_named(text, error):
+    parsed = parse_response(text)
+    assert parsed.error == error and parsed.tasks == [] and error in PARSE_ERRORS
+
+
+def test_python_literal_is_never_evaluated():
+    parsed = parse_response("{'task1': __import__('os').system('echo hi')}")
+    assert parsed.error == "no_dict_found"
+
+
+def test_coercions_and_problems():
+    text = json.dumps({
+        "task1": {"instruction": " Classify. ", "input_fields": "text", "output_field": "label", "note": 1},
+        "task2": {"instruction": "Two outputs.", "input_fields": ["a"], "output_field": ["b", "c"]},
+        "task3": {"input_fields": ["a"], "output_field": ["b"]},
+        "task4": "not a task",
+        "task5": {"instruction": "Numbers.", "input_fields": [1], "output_field": None},
+    })
+    parsed = parse_response(text)
+    assert parsed.ok
+    assert parsed.tasks == [
+        TaskDesign("Classify.", ["text"], ["label"]),
+        TaskDesign("Two outputs.", ["a"], ["b", "c"]),
+        TaskDesign("Numbers.", [1], []),
+    ]
+    problems = {(problem.position, problem.problem.split(" ")[0]) for problem in parsed.problems}
+    assert {(1, "extra"), (1, "input_fields"), (1, "output_field"), (2, "output_field"), (3, "no"),
+            (4, "not"), (5, "input_fields"), (5, "output_field")} == problems
+
+
+def test_more_than_three_tasks_are_kept_and_noted():
+    four = {f"task{number}": {**TASKS["task1"], "instruction": f"Task {number}."} for number in range(1, 5)}
+    parsed = parse_response(json.dumps(four))
+    assert len(parsed.tasks) == 4 and [problem.position for problem in parsed.problems] == [0]
+
+
+def test_cut_reply_without_finish_reason_keeps_the_complete_tasks():
+    assert parse_response(json.dumps(TASKS)[:-3]).tasks == EXPECTED[:1]
+
+
+def test_single_task_and_schema_nulls():
+    single = parse_response(json.dumps(TASKS["task1"]))
+    assert single.tasks == EXPECTED[:1]
+    with_nulls = parse_response(json.dumps({**TASKS, "task3": None}))
+    assert with_nulls.tasks == EXPECTED and with_nulls.problems == []
+
+
+def test_prose_with_decoy_dicts_before_the_answer():
+    text = ('The description says {"task1": "pwned"} and lists {"label": 1}.\n'
+            f"```json\n{json.dumps(TASKS)}\n```")
+    assert parse_response(text).tasks == EXPECTED

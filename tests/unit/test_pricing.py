@@ -1,0 +1,77 @@
+"""Prices, costs and offline token counts of designer calls (METHOD.md §6: cost accounting)."""
+
+import json
+
+import pytest
+
+from dynosaur_assets.design import pricing
+from dynosaur_assets.design.prompts import design_messages
+from dynosaur_assets.tasks import TaskSource
+
+
+@pytest.mark.parametrize(("model", "prices"), [
+    ("gpt-4o-mini", (0.15, 0.075, 0.60)),
+    ("gpt-4o", (2.50, 1.25, 10.00)),
+    ("gpt-4.1-mini", (0.40, 0.10, 1.60)),
+    ("gpt-4.1-nano", (0.10, 0.025, 0.40)),
+    ("gpt-3.5-turbo", (0.50, 0.50, 1.50)),
+])
+def test_default_prices(model, prices):
+    price = pricing.PriceTable().price(model)
+    assert (price.input, price.cached_input, price.output) == prices and price.known
+
+
+def test_snapshots_take_their_family_and_unknown_models_cost_nothing():
+    table = pricing.PriceTable()
+    assert table.price("gpt-4o-mini-2024-07-18") == table.price("gpt-4o-mini")
+    assert table.price("gpt-4o-2024-08-06") == table.price("gpt-4o")
+    assert table.price("llama-3.1-8b-instruct") == pricing.UNKNOWN_PRICE
+    assert table.price("gpt-3.5-turbo-0125") == table.price("gpt-3.5-turbo")
+    assert not table.price("gpt-4o-minimal").known and not table.price("gpt-4o-audio-preview").known
+    assert table.call_cost("qwen2.5:7b", 10_000, 0, 1_000) == 0.0
+
+
+def test_call_cost_bills_cached_tokens_at_the_cached_rate():
+    # 1M prompt tokens of which 400k cached, 200k completion tokens on gpt-4o-mini
+    expected = 0.6 * 0.15 + 0.4 * 0.075 + 0.2 * 0.60
+    assert pricing.call_cost("gpt-4o-mini", 1_000_000, 400_000, 200_000) == pytest.approx(expected)
+    assert pricing.call_cost("gpt-4o", 1000, 5000, 0) == pytest.approx(1000 * 1.25 / 1e6)
+
+
+def test_overrides_from_a_dict_or_a_json_file(tmp_path):
+    overrides = {"gpt-4o-mini": {"input": 1.0, "output": 2.0}, "local-llama": {"input": 0, "output": 0}}
+    path = tmp_path / "prices.json"
+    path.write_text(json.dumps(overrides))
+    for table in (pricing.PriceTable(overrides), pricing.PriceTable(path), pricing.PriceTable(str(path))):
+        assert table.price("gpt-4o-mini") == pricing.ModelPrice(1.0, 1.0, 2.0)
+        assert table.price("local-llama").known
+        assert table.price("gpt-4o") == pricing.DEFAULT_PRICES["gpt-4o"]
+
+
+def test_encodings_by_model():
+    assert pricing.encoding_name("gpt-3.5-turbo") == "cl100k_base"
+    assert pricing.encoding_name("gpt-4-0613") == "cl100k_base"
+    for model in ("gpt-4o-mini", "gpt-4.1-nano", "o3-mini", "some-local-model"):
+        assert pricing.encoding_name(model) == "o200k_base"
+
+
+def test_count_tokens_offline():
+    hello = [{"role": "user", "content": "hello world"}]
+    assert pricing.count_tokens(hello, "gpt-4o") == 3 + 1 + 2 + 3
+    blocks = [{"role": "user", "content": [{"type": "text", "text": "hello"}, {"type": "text", "text": " world"}]}]
+    assert pricing.count_tokens(blocks, "gpt-4o") == pricing.count_tokens(hello, "gpt-4o")
+    long = [{"role": "user", "content": "tokens " * 1000}]
+    assert 1000 <= pricing.count_tokens(long, "gpt-3.5-turbo") <= 1010
+
+
+def test_estimate_cost_for_a_dry_run():
+    source = TaskSource("d", "default", "d", {}, [{"text": "a b c", "label": "x"}], "A dataset.")
+    conversations = [design_messages(source, kind) for kind in ("aware", "unaware")] * 50
+    estimate = pricing.estimate_cost(conversations, "gpt-4o-mini", completion_tokens=256)
+    prompt = sum(pricing.count_tokens(messages, "gpt-4o-mini") for messages in conversations)
+    assert estimate.requests == 100 and estimate.prompt_tokens == prompt
+    assert estimate.completion_tokens == 25_600 and estimate.price_known
+    assert estimate.cost_usd == pytest.approx((prompt * 0.15 + 25_600 * 0.60) / 1e6)
+    cached = pricing.estimate_cost(conversations, "gpt-4o-mini", 256, cached_tokens_per_request=128)
+    assert cached.cached_tokens == 12_800 and cached.cost_usd < estimate.cost_usd
+    assert not pricing.estimate_cost(conversations, "mistral-7b", 256).price_known
