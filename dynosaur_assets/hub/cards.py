@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 
+import yaml
 from datasets.info import DatasetInfosDict
 from huggingface_hub import DatasetCardData, RepoCard
 
@@ -36,7 +37,7 @@ def split_card(text: str) -> tuple[dict, str, str]:
     """
     try:
         card = RepoCard(text, ignore_metadata_errors=True)
-    except ValueError as error:
+    except (ValueError, TypeError, yaml.YAMLError) as error:  # bad YAML, a non-dict block, non-string keys
         body = text.split("\n---", 1)[-1] if text.startswith("---") else text
         return {}, body, str(error).splitlines()[0]
     return card.data.to_dict(), card.text, ""

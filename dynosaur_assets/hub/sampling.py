@@ -97,7 +97,7 @@ def sample_configs(
             continue
         started = time.monotonic()
         samples[config] = read_with_budget(path, config, budget_s, token)
-        log.info("sampled %s/%s in %.1f s", path, config, time.monotonic() - started)
+        log.debug("sampled %s/%s in %.1f s", path, config, time.monotonic() - started)
     for config in [c for c, s in samples.items() if s.failure and not s.error.startswith("abandoned")]:
         retried = read_with_budget(path, config, budget_s, token)
         samples[config] = retried if not retried.failure else samples[config]

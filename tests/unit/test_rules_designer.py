@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from locations import HUB_SNAPSHOT
 from dynosaur_assets.curate.label_space import check_label_space
 from dynosaur_assets.curate.render import render_task_instances
 from dynosaur_assets.curate.validity import merge_prompt_kinds, validate_response
@@ -18,7 +19,7 @@ from dynosaur_assets.hub.rows import named_row
 from dynosaur_assets.method import DISALLOWED_LICENSES, ENGLISH_LANGUAGE_TAGS, MEDIA_FIELD_WORDS
 from dynosaur_assets.tasks import TaskDesign, TaskSource
 
-SNAPSHOT = Path("/work/shared/hub-snapshot")
+SNAPSHOT = HUB_SNAPSHOT
 VALUE = {"dtype": "string", "_type": "Value"}
 
 
@@ -261,7 +262,7 @@ def any_task_possible(source: TaskSource) -> bool:
 @pytest.fixture(scope="module")
 def snapshot_results() -> list[tuple[SnapshotConfig, bool]]:
     if not SNAPSHOT.exists():
-        pytest.skip("/work/shared/hub-snapshot is absent")
+        pytest.skip("../shared/hub-snapshot is absent")
     configs = [config for config in snapshot_configs() if english_with_two_fields(config)]
     return [(config, has_valid_task(config.source)) for config in configs]
 

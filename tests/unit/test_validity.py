@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from locations import REFERENCE_TASKS
 from dynosaur_assets.curate.validity import (
     REJECTION_RULES,
     KeptTask,
@@ -16,7 +17,7 @@ from dynosaur_assets.curate.validity import (
 from dynosaur_assets.design.parse import ParsedResponse
 from dynosaur_assets.tasks import TaskDesign
 
-REFERENCE = Path("/work/shared/reference/dynosaur-instructions-full.json")
+REFERENCE = REFERENCE_TASKS
 FIELDS = ["sentence1", "sentence2", "label", "idx"]
 
 
@@ -121,7 +122,7 @@ def test_count_by_rule_lists_every_rule():
     assert counts["unknown_field"] == 1 and counts["empty_output"] == 1 and sum(counts.values()) == 2
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="the published tasks are only in /work/shared/reference")
+@pytest.mark.skipif(not REFERENCE.exists(), reason="the published tasks are only in ../shared/reference")
 def test_published_tasks_pass_validity_and_merge():
     """The 5,740 published gpt-3.5 tasks passed the original filter: with each task's own fields as
     the sample fields, every one is valid, and per task name none is an exact duplicate."""

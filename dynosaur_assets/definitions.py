@@ -1,0 +1,34 @@
+"""The one `Definitions`: assets, sensor, job, resources and the in-process executor.
+
+DuckDB has one writer per file, so every run executes its steps in one process, and backfills are
+single runs.
+"""
+
+from dynosaur_assets.paths import apply_env_defaults
+
+apply_env_defaults()
+
+import dagster as dg  # noqa: E402
+
+from dynosaur_assets.hub.assets import hub_ingestion  # noqa: E402
+from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
+from dynosaur_assets.hub.source import HubSource  # noqa: E402
+from dynosaur_assets.jobs import dynosaur_job  # noqa: E402
+from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    """Every external system, configured from the environment."""
+    return {
+        "hub_source": HubSource(hub=dg.EnvVar("DYNOSAUR_HUB"), hub_dir=dg.EnvVar("DYNOSAUR_HUB_DIR")),
+        "duckdb": DynosaurDuckDB(database=dg.EnvVar("DYNOSAUR_DB")),
+    }
+
+
+defs = dg.Definitions(
+    assets=[hub_ingestion],
+    jobs=[dynosaur_job],
+    sensors=[new_hub_datasets],
+    resources=build_resources(),
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,68 @@
+"""Step 1 assets: Hub metadata (`hub_datasets`) and sample rows (`hub_samples`) per dataset."""
+
+import dagster as dg
+
+from dynosaur_assets.hub.records import dataset_records
+from dynosaur_assets.hub.source import HubSource
+from dynosaur_assets.metadata import counts_by, counts_metadata, markdown_table
+from dynosaur_assets.partitions import hub_dataset_partitions
+from dynosaur_assets.resources import DynosaurDuckDB
+from dynosaur_assets.store import replace_partition
+
+GROUP = "hub"
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "hub_datasets",
+            description="One row per (dataset, config): card metadata and the keep / drop decision.",
+            kinds={"duckdb", "huggingface"},
+            group_name=GROUP,
+            partitions_def=hub_dataset_partitions,
+        ),
+        dg.AssetSpec(
+            "hub_samples",
+            description="Up to 100 sample rows per train / validation split of each kept config.",
+            kinds={"duckdb", "huggingface"},
+            group_name=GROUP,
+            partitions_def=hub_dataset_partitions,
+        ),
+    ],
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def hub_ingestion(context: dg.AssetExecutionContext, hub_source: HubSource, duckdb: DynosaurDuckDB):
+    """Read each selected dataset's card and samples, then replace its rows in both tables."""
+    all_datasets, all_samples = [], []
+    with duckdb.get_connection() as conn:
+        for dataset_id in context.partition_keys:
+            read = hub_source.read_dataset(dataset_id)
+            datasets, samples = dataset_records(
+                dataset_id, read.card, read.configs, read.samples, hub_source.source_name
+            )
+            replace_partition(conn, dataset_id, {"hub_datasets": datasets, "hub_samples": samples})
+            context.log.info(f"{dataset_id}: {len(datasets)} configs, {len(samples)} sample rows")
+            all_datasets += datasets
+            all_samples += samples
+    kept = [row for row in all_datasets if row["keep"]]
+    yield dg.MaterializeResult(
+        asset_key="hub_datasets",
+        metadata={
+            "datasets": len(context.partition_keys),
+            "configs": len(all_datasets),
+            "kept": len(kept),
+            "dropped": len(all_datasets) - len(kept),
+            **counts_metadata("dropped", counts_by(r["drop_reason"] for r in all_datasets)),
+            "preview": dg.MetadataValue.md(
+                markdown_table(all_datasets, ["task_name", "license", "multilinguality", "keep", "drop_reason"])
+            ),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key="hub_samples",
+        metadata={
+            "rows": len(all_samples),
+            "configs": len({(r["dataset_id"], r["config"]) for r in all_samples}),
+            "preview": dg.MetadataValue.md(markdown_table(all_samples, ["task_name", "split", "row_idx", "row"])),
+        },
+    )

@@ -1,0 +1,31 @@
+"""Project paths and the environment defaults every entry point shares."""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ENV_DEFAULTS = {
+    "DYNOSAUR_HUB": "local",
+    "DYNOSAUR_HUB_DIR": "data/hub",
+    "DYNOSAUR_DB": "data/dynosaur.duckdb",
+}
+
+
+def apply_env_defaults() -> None:
+    """Give every DYNOSAUR_* variable its documented default, so `EnvVar`s always resolve.
+
+    With the local Hub, huggingface_hub is also put offline (it reads this at import time), so a
+    local run never waits on network retries.
+    """
+    for name, value in ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
+    if os.environ["DYNOSAUR_HUB"] == "local":
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def project_path(path: str) -> Path:
+    """A path from configuration; relative paths are relative to the project root, not the cwd."""
+    candidate = Path(path).expanduser()
+    return candidate if candidate.is_absolute() else PROJECT_ROOT / candidate
+

@@ -1,0 +1,64 @@
+"""`make run`: register every dataset of the configured Hub as a partition, materialize every asset
+for them in single runs on the persistent Dagster instance, then print the summary tables."""
+
+import argparse
+import logging
+import os
+import sys
+
+from dynosaur_assets.paths import apply_env_defaults, project_path
+
+apply_env_defaults()
+
+import dagster as dg  # noqa: E402
+
+from dynosaur_assets.definitions import defs  # noqa: E402
+from dynosaur_assets.hub.growth import contiguous_segments, find_new_datasets  # noqa: E402
+from dynosaur_assets.jobs import partition_range_tags  # noqa: E402
+from dynosaur_assets.partitions import hub_dataset_partitions  # noqa: E402
+from dynosaur_assets.summary import print_summary  # noqa: E402
+
+log = logging.getLogger("dynosaur")
+
+
+def register_partitions(instance: dg.DagsterInstance) -> list[str]:
+    """Add every valid dataset id of the Hub as a partition; return the Hub's valid ids."""
+    hub_source = defs.resources["hub_source"].process_config_and_initialize()
+    listed = list(hub_source.iter_dataset_ids())
+    found = find_new_datasets(listed, set(), batch_size=len(listed) + 1)
+    for dataset_id, reason in found.invalid.items():
+        log.warning("skipping Hub dataset id %r: %s", dataset_id, reason)
+    known = set(instance.get_dynamic_partitions(hub_dataset_partitions.name))
+    instance.add_dynamic_partitions(hub_dataset_partitions.name, [i for i in found.new if i not in known])
+    return found.new
+
+
+def materialize(instance: dg.DagsterInstance, dataset_ids: list[str]) -> bool:
+    """One in-process run per contiguous range of the datasets' partitions (usually exactly one)."""
+    ordered = instance.get_dynamic_partitions(hub_dataset_partitions.name)
+    job = defs.resolve_job_def("dynosaur")
+    ok = True
+    for first, last in contiguous_segments(ordered, set(dataset_ids)):
+        result = job.execute_in_process(
+            instance=instance, tags=partition_range_tags(first, last), raise_on_error=False
+        )
+        ok = ok and result.success
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    with dg.DagsterInstance.get() as instance:
+        dataset_ids = register_partitions(instance)
+        if not dataset_ids:
+            log.error("the Hub source lists no datasets: check DYNOSAUR_HUB / DYNOSAUR_HUB_DIR")
+            return 1
+        ok = materialize(instance, dataset_ids)
+    print_summary(project_path(os.environ["DYNOSAUR_DB"]))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Fixtures that materialize the pipeline into a DuckDB file under tmp_path."""
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from locations import EMBEDDED_HUB
+from dynosaur_assets.definitions import defs
+from dynosaur_assets.jobs import partition_range_tags
+from dynosaur_assets.partitions import hub_dataset_partitions
+
+
+class Pipeline:
+    """The project's job on an ephemeral instance, over a Hub folder and a DuckDB file of its own."""
+
+    def __init__(self, hub_dir: Path, db: Path):
+        self.hub_dir, self.db = hub_dir, db
+        self.instance = dg.DagsterInstance.ephemeral()
+        self.job = defs.resolve_job_def("dynosaur")
+
+    def run(self, dataset_ids: list[str], **tags: str) -> dg.ExecuteInProcessResult:
+        """Register the ids as partitions (if new) and materialize them in one run."""
+        known = set(self.instance.get_dynamic_partitions(hub_dataset_partitions.name))
+        self.instance.add_dynamic_partitions(
+            hub_dataset_partitions.name, [i for i in dataset_ids if i not in known]
+        )
+        return self.run_tags({**partition_range_tags(dataset_ids[0], dataset_ids[-1]), **tags})
+
+    def run_tags(self, tags: dict[str, str]) -> dg.ExecuteInProcessResult:
+        return self.job.execute_in_process(instance=self.instance, tags=tags)
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.db), read_only=True) as conn:
+            return conn.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
+    """A copy of the embedded Hub and an empty store under tmp_path, wired through the env vars."""
+    hub_dir = tmp_path / "hub"
+    shutil.copytree(EMBEDDED_HUB, hub_dir)
+    db = tmp_path / "dynosaur.duckdb"
+    monkeypatch.setenv("DYNOSAUR_HUB", "local")
+    monkeypatch.setenv("DYNOSAUR_HUB_DIR", str(hub_dir))
+    monkeypatch.setenv("DYNOSAUR_DB", str(db))
+    return Pipeline(hub_dir, db)
+
+
+@pytest.fixture
+def embedded_ids() -> list[str]:
+    return sorted(p.parent.relative_to(EMBEDDED_HUB).as_posix() for p in EMBEDDED_HUB.glob("*/*/README.md"))
