@@ -10,6 +10,11 @@ apply_env_defaults()
 
 import dagster as dg  # noqa: E402
 
+from dynosaur_assets.curate.assets import curation  # noqa: E402
+from dynosaur_assets.design.assets import task_designs  # noqa: E402
+from dynosaur_assets.design.designer import TaskDesigner  # noqa: E402
+from dynosaur_assets.embed.assets import instruction_embeddings  # noqa: E402
+from dynosaur_assets.embed.resources import InstructionEmbedder  # noqa: E402
 from dynosaur_assets.hub.assets import hub_ingestion  # noqa: E402
 from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
 from dynosaur_assets.hub.source import HubSource  # noqa: E402
@@ -22,11 +27,24 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "hub_source": HubSource(hub=dg.EnvVar("DYNOSAUR_HUB"), hub_dir=dg.EnvVar("DYNOSAUR_HUB_DIR")),
         "duckdb": DynosaurDuckDB(database=dg.EnvVar("DYNOSAUR_DB")),
+        "task_designer": TaskDesigner(
+            designer=dg.EnvVar("DYNOSAUR_DESIGNER"),
+            api_key=dg.EnvVar("OPENAI_API_KEY"),
+            base_url=dg.EnvVar("OPENAI_BASE_URL"),
+            model=dg.EnvVar("DYNOSAUR_MODEL"),
+            budget_usd=dg.EnvVar("DYNOSAUR_BUDGET_USD"),
+            dry_run=dg.EnvVar("DYNOSAUR_DRY_RUN"),
+        ),
+        "instruction_embedder": InstructionEmbedder(
+            backend=dg.EnvVar("DYNOSAUR_EMBEDDER"),
+            api_key=dg.EnvVar("OPENAI_API_KEY"),
+            base_url=dg.EnvVar("OPENAI_BASE_URL"),
+        ),
     }
 
 
 defs = dg.Definitions(
-    assets=[hub_ingestion],
+    assets=[hub_ingestion, task_designs, curation, instruction_embeddings],
     jobs=[dynosaur_job],
     sensors=[new_hub_datasets],
     resources=build_resources(),

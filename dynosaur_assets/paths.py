@@ -9,6 +9,13 @@ ENV_DEFAULTS = {
     "DYNOSAUR_HUB": "local",
     "DYNOSAUR_HUB_DIR": "data/hub",
     "DYNOSAUR_DB": "data/dynosaur.duckdb",
+    "DYNOSAUR_DESIGNER": "auto",
+    "DYNOSAUR_MODEL": "gpt-4o-mini",
+    "DYNOSAUR_BUDGET_USD": "",
+    "DYNOSAUR_DRY_RUN": "",
+    "DYNOSAUR_EMBEDDER": "minilm",
+    "OPENAI_API_KEY": "",
+    "OPENAI_BASE_URL": "",
 }
 
 

@@ -38,3 +38,111 @@ CREATE TABLE IF NOT EXISTS hub_samples (
     row         JSON NOT NULL,
     PRIMARY KEY (dataset_id, config, split, row_idx)
 );
+
+-- Step 2: one row per (config, prompt kind, proposed task); a reply that did not parse is one row
+-- with position 0, its raw text and the reason (METHOD.md §2).
+CREATE TABLE IF NOT EXISTS task_designs (
+    dataset_id        VARCHAR NOT NULL,
+    config            VARCHAR NOT NULL,
+    task_name         VARCHAR NOT NULL,
+    prompt_kind       VARCHAR NOT NULL,   -- aware / unaware
+    position          INTEGER NOT NULL,   -- 1-based place in the reply; 0 for an unparsed reply
+    designer          VARCHAR NOT NULL,   -- rules / openai
+    designer_version  VARCHAR NOT NULL,
+    model             VARCHAR,
+    request_hash      VARCHAR,            -- the llm_calls row this came from
+    instruction       VARCHAR,
+    input_fields      VARCHAR[],
+    output_field      VARCHAR[],
+    proposal          JSON,
+    raw_text          VARCHAR,
+    parse_error       VARCHAR,
+    parse_detail      VARCHAR,
+    PRIMARY KEY (dataset_id, config, prompt_kind, position)
+);
+
+-- Steps 3-4: the valid tasks (five rules, merge, duplicates, label space, at least one instance).
+CREATE TABLE IF NOT EXISTS instructions (
+    dataset_id        VARCHAR NOT NULL,
+    config            VARCHAR NOT NULL,
+    task_name         VARCHAR NOT NULL,
+    task_id           VARCHAR NOT NULL,
+    instruction       VARCHAR NOT NULL,   -- with the label-space suffix when one applies
+    base_instruction  VARCHAR NOT NULL,   -- as the designer wrote it
+    input_fields      VARCHAR[] NOT NULL,
+    output_field      VARCHAR[] NOT NULL,
+    labels            VARCHAR[],          -- the label space when ≤ 10 distinct output values
+    prompt_kind       VARCHAR NOT NULL,
+    designer          VARCHAR NOT NULL,
+    designer_version  VARCHAR NOT NULL,
+    model             VARCHAR,
+    instances         INTEGER NOT NULL,
+    skipped_rows      JSON,               -- sample rows skipped while rendering, by reason
+    PRIMARY KEY (dataset_id, task_id)
+);
+
+-- Steps 3-4: every proposal that did not become an instruction, with the rule it broke.
+CREATE TABLE IF NOT EXISTS task_rejections (
+    dataset_id        VARCHAR NOT NULL,
+    config            VARCHAR NOT NULL,
+    task_name         VARCHAR NOT NULL,
+    prompt_kind       VARCHAR NOT NULL,
+    position          INTEGER NOT NULL,
+    rule              VARCHAR NOT NULL,   -- unparseable, empty_output, unknown_field, input_output_overlap,
+                                          -- duplicate_instruction, duplicate_task, non_scalar_output,
+                                          -- no_output_values, constant_output, imbalanced_labels, no_instances
+    detail            VARCHAR,
+    instruction       VARCHAR,
+    input_fields      VARCHAR[],
+    output_field      VARCHAR[],
+    designer          VARCHAR NOT NULL,
+    designer_version  VARCHAR NOT NULL,
+    model             VARCHAR
+);
+
+-- Step 4: one instance per (task, sample row), rendered as METHOD.md §4 says.
+CREATE TABLE IF NOT EXISTS instruction_samples (
+    dataset_id    VARCHAR NOT NULL,
+    config        VARCHAR NOT NULL,
+    task_id       VARCHAR NOT NULL,
+    instance_idx  INTEGER NOT NULL,
+    instruction   VARCHAR NOT NULL,
+    input         VARCHAR NOT NULL,
+    output        VARCHAR NOT NULL,
+    license       VARCHAR,
+    website       VARCHAR,
+    taskname      VARCHAR NOT NULL,
+    PRIMARY KEY (dataset_id, task_id, instance_idx)
+);
+
+-- Step 5: one vector per distinct instruction text and model; never computed twice.
+CREATE TABLE IF NOT EXISTS instruction_embeddings (
+    instruction_hash  VARCHAR NOT NULL,   -- sha256 of the instruction text
+    model             VARCHAR NOT NULL,
+    instruction       VARCHAR NOT NULL,
+    embedding         FLOAT[384] NOT NULL,
+    dataset_id        VARCHAR NOT NULL,   -- the dataset whose materialization first embedded it
+    created_at        TIMESTAMP NOT NULL,
+    PRIMARY KEY (instruction_hash, model)
+);
+
+-- Step 2: every LLM call, written the moment its response arrives, keyed by a hash of
+-- model + messages + parameters, so nothing paid for is ever requested again (METHOD.md §6).
+CREATE TABLE IF NOT EXISTS llm_calls (
+    request_hash       VARCHAR PRIMARY KEY,
+    model              VARCHAR NOT NULL,
+    prompt_kind        VARCHAR NOT NULL,
+    dataset_id         VARCHAR NOT NULL,
+    task_name          VARCHAR,
+    response_text      VARCHAR,
+    finish_reason      VARCHAR,
+    prompt_tokens      INTEGER NOT NULL,
+    completion_tokens  INTEGER NOT NULL,
+    cached_tokens      INTEGER NOT NULL,
+    cost_usd           DOUBLE NOT NULL,
+    latency_s          DOUBLE NOT NULL,
+    error              VARCHAR,
+    attempts           INTEGER NOT NULL,
+    response_format    VARCHAR,
+    created_at         TIMESTAMP NOT NULL
+);

@@ -29,8 +29,8 @@ def label_names(value: object, feature: dict | None) -> object:
         inner = feature.get("feature")
         if isinstance(value, list):
             return [label_names(item, inner) for item in value]
-        if isinstance(value, dict) and isinstance(inner, dict):
-            return {key: label_names(item, inner.get(key)) for key, item in value.items()}
+        if isinstance(value, dict) and isinstance(inner, dict):  # a Sequence of a struct holds a dict of lists
+            return {key: label_names(item, {"_type": kind, "feature": inner.get(key)}) for key, item in value.items()}
         return value
     if kind is None and isinstance(value, dict):
         return {key: label_names(item, feature.get(key)) for key, item in value.items()}

@@ -33,9 +33,11 @@ CURRENT_3D = np.array([
 
 
 def test_diverse_starts_farthest_from_the_mean_then_covers():
-    # mean = (1.02, 0.82): farthest is 3 (dist ~4.06) ahead of 4 (~3.35); then 4 is farthest from {3};
-    # then the cluster point farthest from {3, 4}: 0 (distances 4.0 / 4.9 / 3.9 -> min 4.0 for 0, 3.9 for 1, 3.9 for 2).
-    assert select_diverse(PAST_2D, 3).tolist() == [3, 4, 0]
+    # mean = (1.02, 0.82): farthest is 3 (~4.06 away; 4 is ~3.34). Then 4 (6.40 from 3). Then the
+    # point whose nearest chosen point is farthest: 0 -> 4.0, 1 -> 4.00125 (to 4), 2 -> 3.9, so 1.
+    # Then 2 (0.141 from 1) before 0 (0.1 from 1).
+    assert select_diverse(PAST_2D, 3).tolist() == [3, 4, 1]
+    assert select_diverse(PAST_2D, 4).tolist() == [3, 4, 1, 2]
 
 
 def test_diverse_returns_every_task_for_large_k_without_repeats():

@@ -1,0 +1,117 @@
+"""Steps 3-4 for one config: validity, merge, label space and instances (METHOD.md §3-§4)."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from dynosaur_assets.curate.label_space import check_label_space
+from dynosaur_assets.curate.render import render_task_instances
+from dynosaur_assets.curate.validity import Rejection, merge_prompt_kinds, validate_response
+from dynosaur_assets.design.parse import ParsedResponse
+from dynosaur_assets.tasks import TaskDesign, TaskSource
+
+
+@dataclass
+class Curation:
+    """The `instructions`, `task_rejections` and `instruction_samples` rows of one config."""
+
+    instructions: list[dict] = field(default_factory=list)
+    rejections: list[dict] = field(default_factory=list)
+    samples: list[dict] = field(default_factory=list)
+
+
+def replies_from_designs(design_rows: list[dict]) -> dict[str, ParsedResponse]:
+    """Rebuild each prompt kind's parsed reply from its `task_designs` rows (ordered by position)."""
+    replies: dict[str, ParsedResponse] = {}
+    for row in sorted(design_rows, key=lambda r: (r["prompt_kind"], r["position"])):
+        reply = replies.setdefault(row["prompt_kind"], ParsedResponse(raw_text=row.get("raw_text") or ""))
+        if row.get("parse_error"):
+            reply.error, reply.detail = row["parse_error"], row.get("parse_detail") or ""
+        else:
+            reply.tasks.append(TaskDesign(row["instruction"], list(row["input_fields"]), list(row["output_field"])))
+    return replies
+
+
+def task_id(source: TaskSource, task: TaskDesign) -> str:
+    """A stable id for a task of a config: a hash of the config and the task's content."""
+    key = json.dumps([source.dataset_id, source.config, task.instruction, task.input_fields, task.output_field])
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def curate_source(source: TaskSource, design_rows: list[dict]) -> Curation:
+    """Validate each reply (§3 rules 1-5), merge the prompt kinds, apply the label space (§4) and
+    render the instances; every task that does not survive is a rejection with its rule."""
+    designers = {row["prompt_kind"]: row for row in design_rows}
+    field_names = list(source.rows[0]) if source.rows else []
+    curation = Curation()
+    valid: dict[str, list[TaskDesign]] = {}
+    for kind, reply in replies_from_designs(design_rows).items():
+        proposals = [] if reply.error == "no_tasks" else reply
+        valid[kind], rejected = validate_response(proposals, field_names, kind)
+        curation.rejections += [rejection_row(source, r, designers[kind]) for r in rejected]
+    kept, duplicates = merge_prompt_kinds(valid.get("aware", []), valid.get("unaware", []))
+    curation.rejections += [rejection_row(source, r, designers[r.prompt_kind]) for r in duplicates]
+    for kept_task in kept:
+        add_task(curation, source, kept_task.task, designers[kept_task.prompt_kind])
+    return curation
+
+
+def add_task(curation: Curation, source: TaskSource, task: TaskDesign, design: dict) -> None:
+    """§4 for one valid task: label space, then instances; the task is kept only with instances."""
+    label_space = check_label_space(task, source.rows)
+    if not label_space.kept:
+        rejection = Rejection(task, label_space.rule, label_space.detail, design["prompt_kind"])
+        curation.rejections.append(rejection_row(source, rejection, design))
+        return
+    final = TaskDesign(label_space.instruction, task.input_fields, task.output_field)
+    rendered = render_task_instances(final, source)
+    if not rendered.instances:
+        detail = f"no sample row rendered: {json.dumps(rendered.skipped)}"
+        rejection = Rejection(task, "no_instances", detail, design["prompt_kind"])
+        curation.rejections.append(rejection_row(source, rejection, design))
+        return
+    tid = task_id(source, task)
+    curation.instructions.append(
+        {
+            **_design_columns(source, design),
+            "task_id": tid,
+            "instruction": final.instruction,
+            "base_instruction": task.instruction,
+            "input_fields": task.input_fields,
+            "output_field": task.output_field,
+            "labels": list(label_space.labels),
+            "instances": len(rendered.instances),
+            "skipped_rows": json.dumps(rendered.skipped),
+        }
+    )
+    curation.samples += [
+        {"dataset_id": source.dataset_id, "config": source.config, "task_id": tid, "instance_idx": i, **instance}
+        for i, instance in enumerate(rendered.instances)
+    ]
+
+
+def rejection_row(source: TaskSource, rejection: Rejection, design: dict) -> dict:
+    """A `task_rejections` row."""
+    task = rejection.task
+    return {
+        **_design_columns(source, design),
+        "prompt_kind": rejection.prompt_kind or design["prompt_kind"],
+        "position": rejection.position,
+        "rule": rejection.rule,
+        "detail": rejection.detail,
+        "instruction": task.instruction if task else None,
+        "input_fields": list(task.input_fields) if task else None,
+        "output_field": list(task.output_field) if task else None,
+    }
+
+
+def _design_columns(source: TaskSource, design: dict) -> dict:
+    return {
+        "dataset_id": source.dataset_id,
+        "config": source.config,
+        "task_name": source.task_name,
+        "prompt_kind": design["prompt_kind"],
+        "designer": design["designer"],
+        "designer_version": design["designer_version"],
+        "model": design.get("model"),
+    }

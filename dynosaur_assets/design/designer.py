@@ -1,0 +1,136 @@
+"""The `TaskDesigner` resource: the LLM designer over any OpenAI-compatible API, or the rule-based one.
+
+`DYNOSAUR_DESIGNER=auto` uses the LLM when `OPENAI_API_KEY` or `OPENAI_BASE_URL` is set, else rules.
+Every LLM response is stored in `llm_calls` as it arrives and reused by hash, never paid for twice.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+from dynosaur_assets.design.call_store import DuckDBCallStore
+from dynosaur_assets.design.llm_client import ClientSettings, DesignClient, DesignRequest, Progress
+from dynosaur_assets.design.parse import parse_response
+from dynosaur_assets.design.pricing import PriceTable, estimate_cost
+from dynosaur_assets.design.prompts import design_messages, prompt_kinds, too_few_prompt_fields
+from dynosaur_assets.design.replies import DesignReply, rules_replies
+from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_MODEL, DESIGN_TEMPERATURE
+from dynosaur_assets.tasks import TaskSource
+
+OPENAI_DESIGNER = "openai"
+PROMPT_VERSION = "1"
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+@dataclass
+class DesignRun:
+    """What one designer run produced: replies per task name, datasets left undone and why."""
+
+    designer: str
+    replies: dict[str, list[DesignReply]] = field(default_factory=dict)
+    unfinished: set[str] = field(default_factory=set)
+    stop_reason: str = ""
+    metadata: dict = field(default_factory=dict)
+
+
+class TaskDesigner(dg.ConfigurableResource):
+    """Designs tasks for task sources with the configured designer."""
+
+    designer: str = Field(default="auto", description="auto, openai or rules")
+    api_key: str = Field(default="", description="OPENAI_API_KEY (never logged or stored)")
+    base_url: str = Field(default="", description="OPENAI_BASE_URL: any OpenAI-compatible server")
+    model: str = Field(default=DESIGN_MODEL)
+    temperature: float = DESIGN_TEMPERATURE
+    max_completion_tokens: int = DESIGN_MAX_COMPLETION_TOKENS
+    concurrency: int = 32
+    requests_per_minute: float = Field(default=0, description="0: no cap")
+    timeout_s: float = 60.0
+    max_retries: int = 6
+    budget_usd: str = Field(default="", description="stop issuing requests once the run spent this much")
+    prices_file: str = Field(default="", description="JSON price overrides per model")
+    dry_run: str = Field(default="", description="1: estimate tokens and cost without calling anything")
+
+    def chosen(self) -> str:
+        """The designer `auto` resolves to."""
+        if self.designer == "auto":
+            return OPENAI_DESIGNER if (self.api_key or self.base_url) else "rules"
+        if self.designer not in {OPENAI_DESIGNER, "rules"}:
+            raise ValueError(f"DYNOSAUR_DESIGNER must be auto, openai or rules, got {self.designer!r}")
+        return self.designer
+
+    def design(self, sources: list[TaskSource], conn: duckdb.DuckDBPyConnection, log: logging.Logger) -> DesignRun:
+        """Replies for every source and prompt kind."""
+        chosen = self.chosen()
+        log.info(f"task designer: {chosen}" + (f" ({self.model})" if chosen == OPENAI_DESIGNER else ""))
+        if chosen == "rules":
+            return DesignRun("rules", {s.task_name: rules_replies(s) for s in sources})
+        return self.design_with_llm(sources, conn, log)
+
+    def settings(self) -> ClientSettings:
+        return ClientSettings(
+            model=self.model,
+            base_url=self.base_url or DEFAULT_BASE_URL,
+            timeout_s=self.timeout_s,
+            max_retries=self.max_retries,
+            concurrency=self.concurrency,
+            requests_per_minute=self.requests_per_minute or None,
+            temperature=self.temperature,
+            max_tokens=self.max_completion_tokens,
+            budget_usd=float(self.budget_usd) if self.budget_usd else None,
+        )
+
+    def requests(self, sources: list[TaskSource]) -> list[DesignRequest]:
+        """One request per source and prompt kind (§2), skipping sources with ≤ 1 prompt field (§7)."""
+        return [
+            DesignRequest(s.dataset_id, kind, design_messages(s, kind), s.task_name)
+            for s in sources
+            if not too_few_prompt_fields(s)
+            for kind in prompt_kinds(s)
+        ]
+
+    def design_with_llm(self, sources: list[TaskSource], conn: duckdb.DuckDBPyConnection, log: logging.Logger) -> DesignRun:
+        requests = self.requests(sources)
+        prices = PriceTable(self.prices_file or None)
+        run = DesignRun(OPENAI_DESIGNER)
+        if self.dry_run.lower() in {"1", "true", "yes"}:
+            estimate = estimate_cost([r.messages for r in requests], self.model, self.max_completion_tokens, prices=prices)
+            run.unfinished = {s.dataset_id for s in sources}
+            run.stop_reason = f"dry run: {estimate.requests} requests, ~{estimate.prompt_tokens} prompt tokens, ≤ ${estimate.cost_usd:.4f}"
+            run.metadata = {"dry_run/requests": estimate.requests, "dry_run/prompt_tokens": estimate.prompt_tokens,
+                            "dry_run/max_cost_usd": estimate.cost_usd}
+            return run
+        client = DesignClient(self.api_key, DuckDBCallStore(conn), self.settings(), prices, progress=_progress_logger(log))
+        result = client.run_sync(requests)
+        calls = {row.request_hash: row for row in result.rows if row is not None}
+        for request in requests:
+            digest = client.request_hash(request)
+            call = calls.get(digest)
+            if call is None or call.error:
+                run.unfinished.add(request.dataset_id)
+                run.stop_reason = "the budget was reached" if call is None else f"a call failed: {call.error}"
+                continue
+            reply = DesignReply(request.prompt_kind, parse_response(call.response_text, call.finish_reason),
+                                OPENAI_DESIGNER, PROMPT_VERSION, call.model, digest)
+            run.replies.setdefault(request.task_name, []).append(reply)
+        run.metadata = {
+            "llm/requests_sent": result.requests_sent,
+            "llm/cache_hits": result.cache_hits,
+            "llm/cost_usd": dg.MetadataValue.float(result.cost_usd),
+            "llm/prompt_tokens": sum(r.prompt_tokens for r in calls.values()),
+            "llm/completion_tokens": sum(r.completion_tokens for r in calls.values()),
+            "llm/cached_tokens": sum(r.cached_tokens for r in calls.values()),
+        }
+        return run
+
+
+def _progress_logger(log: logging.Logger):
+    def report(progress: Progress) -> None:
+        log.info(
+            f"LLM calls {progress.done}/{progress.total} (cache hits {progress.cache_hits}, failed {progress.failed}), "
+            f"tokens {progress.prompt_tokens}+{progress.completion_tokens}, ${progress.cost_usd:.4f}"
+        )
+
+    return report

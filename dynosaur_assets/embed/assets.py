@@ -1,0 +1,53 @@
+"""Step 5 asset: `instruction_embeddings`, one vector per distinct instruction text and model."""
+
+import datetime
+
+import dagster as dg
+
+from dynosaur_assets.embed.embedder import instruction_hash, texts_to_embed
+from dynosaur_assets.embed.resources import InstructionEmbedder
+from dynosaur_assets.partitions import hub_dataset_partitions
+from dynosaur_assets.resources import DynosaurDuckDB
+from dynosaur_assets.store import insert_rows
+
+
+@dg.asset(
+    deps=["instructions"],
+    partitions_def=hub_dataset_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="embed",
+    kinds={"duckdb", "pytorch"},
+)
+def instruction_embeddings(
+    context: dg.AssetExecutionContext, instruction_embedder: InstructionEmbedder, duckdb: DynosaurDuckDB
+) -> dg.MaterializeResult:
+    """Embed the selected datasets' instructions that this model has not embedded yet (a cache:
+    rows are never replaced, so re-materializing embeds nothing twice)."""
+    embedder = instruction_embedder.embedder()
+    keys = list(context.partition_keys)
+    with duckdb.get_connection() as conn:
+        wanted = conn.execute(
+            "SELECT DISTINCT instruction, first(dataset_id ORDER BY dataset_id) FROM instructions "
+            "WHERE list_contains(?, dataset_id) GROUP BY instruction ORDER BY instruction",
+            [keys],
+        ).fetchall()
+        done = {row[0] for row in conn.execute(
+            "SELECT instruction FROM instruction_embeddings WHERE model = ?", [embedder.model]
+        ).fetchall()}
+        texts = texts_to_embed([text for text, _ in wanted], done)
+        vectors = embedder.embed(texts) if texts else []
+        owner = dict(wanted)
+        now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        insert_rows(conn, "instruction_embeddings", [
+            {"instruction_hash": instruction_hash(text), "model": embedder.model, "instruction": text,
+             "embedding": vector.tolist(), "dataset_id": owner[text], "created_at": now}
+            for text, vector in zip(texts, vectors)
+        ])
+    return dg.MaterializeResult(
+        metadata={
+            "model": embedder.model,
+            "distinct_instructions": len(wanted),
+            "embedded": len(texts),
+            "reused": len(wanted) - len(texts),
+        }
+    )

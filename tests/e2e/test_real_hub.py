@@ -1,0 +1,133 @@
+"""HubSource(hub="hf") against the fake Hub server gives the same records as the local source.
+
+The client runs in a subprocess: huggingface_hub and datasets read HF_ENDPOINT at import time, and
+this test process is offline (see tests/servers/test_hf_hub_server.py).
+"""
+
+import datetime
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import EMBEDDED_HUB
+from dynosaur_assets.hub.records import dataset_records
+from dynosaur_assets.hub.source import HubSource
+from dynosaur_assets.paths import PROJECT_ROOT
+
+sys.path.insert(0, str(PROJECT_ROOT / "tests" / "servers"))
+from hf_hub_server import serve_hub  # noqa: E402
+
+# newest first on the Hub: neither alphabetical nor its reverse
+CREATED_AT = {
+    "dyno-demo/film-synopses": datetime.datetime(2024, 3, 1),  # parquet, dropped by licence
+    "acme-nlp/everyday-nli": datetime.datetime(2024, 2, 1),  # parquet, ClassLabel
+    "dyno-demo/product-reviews": datetime.datetime(2024, 1, 1),  # jsonl, ClassLabel
+}
+
+READ_ALL = """
+import json
+from dynosaur_assets.hub.records import dataset_records
+from dynosaur_assets.hub.source import HubSource
+
+hub = HubSource(hub="hf")
+ids = list(hub.iter_dataset_ids())
+records = {}
+for dataset_id in ids:
+    read = hub.read_dataset(dataset_id)
+    records[dataset_id] = dataset_records(dataset_id, read.card, read.configs, read.samples, hub.source_name)
+print("RESULT " + json.dumps({"ids": ids, "records": records}, default=str))
+"""
+
+FIND_NEW = """
+import json
+from dynosaur_assets.hub.growth import find_new_datasets
+from dynosaur_assets.hub.source import HubSource
+
+found = find_new_datasets(HubSource(hub="hf").iter_dataset_ids(), known=set(), batch_size=10)
+print("RESULT " + json.dumps({"new": found.new, "invalid": found.invalid}))
+"""
+
+
+def run_client(code: str, url: str, tmp_path: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_", "DYNOSAUR_"))}
+    env.update(
+        HF_ENDPOINT=url,
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+        HF_HOME=str(tmp_path / "hf_home"),
+        HF_DATASETS_CACHE=str(tmp_path / "hf_datasets_cache"),
+        DYNOSAUR_HUB="hf",
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
+    return json.loads(line.removeprefix("RESULT "))
+
+
+def comparable(datasets: list[dict], samples: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Records without the fields that differ by design (source, ingestion time), JSON-normalized."""
+    datasets = [{k: v for k, v in row.items() if k not in {"source", "ingested_at"}} for row in datasets]
+    return json.loads(json.dumps(datasets)), samples
+
+
+@pytest.fixture
+def hub_root(tmp_path: Path) -> Path:
+    root = tmp_path / "hub"
+    for dataset_id in CREATED_AT:
+        shutil.copytree(EMBEDDED_HUB / dataset_id, root / dataset_id)
+    return root
+
+
+def test_real_hub_source_matches_the_local_source(hub_root, tmp_path):
+    with serve_hub(hub_root, return_server=True, created_at=CREATED_AT) as server:
+        remote = run_client(READ_ALL, server.url, tmp_path)
+        requests = list(server.requests)
+
+    assert remote["ids"] == list(CREATED_AT)  # newest first
+
+    local = HubSource(hub="local", hub_dir=str(hub_root))
+    assert sorted(local.iter_dataset_ids()) == sorted(CREATED_AT)
+    decisions = {}
+    for dataset_id in CREATED_AT:
+        read = local.read_dataset(dataset_id)
+        local_datasets, local_samples = dataset_records(dataset_id, read.card, read.configs, read.samples, "local")
+        hf_datasets, hf_samples = remote["records"][dataset_id]
+        assert {row["source"] for row in hf_datasets} == {"hf"}
+        assert comparable(hf_datasets, hf_samples) == comparable(local_datasets, local_samples)
+        decisions[dataset_id] = [(row["keep"], row["drop_reason"], row["sample_rows"]) for row in hf_datasets]
+
+    assert decisions == {
+        "dyno-demo/film-synopses": [(False, "disallowed_license", 0)],
+        "acme-nlp/everyday-nli": [(True, None, 60)],
+        "dyno-demo/product-reviews": [(True, None, 60)],
+    }
+    hf_samples = remote["records"]["dyno-demo/product-reviews"][1]
+    assert {json.loads(s["row"])["label"] for s in hf_samples} == {"neg", "pos"}
+    nli_samples = remote["records"]["acme-nlp/everyday-nli"][1]
+    assert {json.loads(s["row"])["label"] for s in nli_samples} == {"entailment", "neutral", "contradiction"}
+
+    # the rows really came over HTTP, and the dropped dataset's data files were never asked for
+    assert any(r.startswith("GET /datasets/acme-nlp/everyday-nli/resolve/") and r.endswith(".parquet") for r in requests)
+    film = [r for r in requests if "film-synopses" in r]
+    assert any(r.endswith("/README.md") for r in film)
+    assert [r for r in film if "data/" in r or ".parquet" in r] == []
+
+
+def test_listed_id_that_cannot_be_a_partition_key_is_reported(tmp_path):
+    root = tmp_path / "hub"
+    shutil.copytree(EMBEDDED_HUB / "dyno-demo/product-reviews", root / "dyno-demo/product-reviews")
+    (root / "bad..name").mkdir()
+    (root / "bad..name" / "README.md").write_text("---\nlicense: mit\n---\n")
+    with serve_hub(root) as url:
+        found = run_client(FIND_NEW, url, tmp_path)
+    assert found["new"] == ["dyno-demo/product-reviews"]
+    assert list(found["invalid"]) == ["bad..name"]
