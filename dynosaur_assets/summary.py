@@ -6,7 +6,7 @@ import duckdb
 
 from dynosaur_assets.store import SQL_DIR
 
-SUMMARY_QUERIES = ["ingestion_summary.sql"]
+SUMMARY_QUERIES = ["ingestion_summary.sql", "curation_summary.sql", "rejections_by_rule.sql"]
 
 
 def print_summary(database: Path) -> None:
