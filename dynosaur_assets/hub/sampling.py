@@ -76,7 +76,7 @@ def read_with_budget(
         return future.result(timeout=budget_s)
     except concurrent.futures.TimeoutError:
         stop.set()
-        return ConfigSample(config, failure="timeout", error=f"no rows within {budget_s:.0f} s")
+        return ConfigSample(config, failure="timeout", error=f"no rows within {budget_s:g} s")
     except Exception as error:  # noqa: BLE001 - any loader failure is a recorded drop reason
         return ConfigSample(config, failure="load_error", error=f"{type(error).__name__}: {error}"[:500])
     finally:
