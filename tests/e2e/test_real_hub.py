@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EMBEDDED_HUB
+from locations import EMBEDDED_HUB
 from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.source import HubSource
 from dynosaur_assets.paths import PROJECT_ROOT
