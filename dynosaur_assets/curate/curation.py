@@ -22,14 +22,19 @@ class Curation:
 
 def replies_from_designs(design_rows: list[dict]) -> dict[str, ParsedResponse]:
     """Rebuild each prompt kind's parsed reply from its `task_designs` rows (ordered by position)."""
-    replies: dict[str, ParsedResponse] = {}
+    by_kind: dict[str, list[dict]] = {}
     for row in sorted(design_rows, key=lambda r: (r["prompt_kind"], r["position"])):
-        reply = replies.setdefault(row["prompt_kind"], ParsedResponse(raw_text=row.get("raw_text") or ""))
-        if row.get("parse_error"):
-            reply.error, reply.detail = row["parse_error"], row.get("parse_detail") or ""
-        else:
-            reply.tasks.append(TaskDesign(row["instruction"], list(row["input_fields"]), list(row["output_field"])))
-    return replies
+        by_kind.setdefault(row["prompt_kind"], []).append(row)
+    return {kind: _reply_from_rows(rows) for kind, rows in by_kind.items()}
+
+
+def _reply_from_rows(rows: list[dict]) -> ParsedResponse:
+    failed = next((row for row in rows if row.get("parse_error")), None)
+    if failed:
+        return ParsedResponse(failed.get("raw_text") or "", error=failed["parse_error"],
+                              detail=failed.get("parse_detail") or "")
+    tasks = [TaskDesign(r["instruction"], list(r["input_fields"]), list(r["output_field"])) for r in rows]
+    return ParsedResponse("", tasks=tasks)
 
 
 def task_id(source: TaskSource, task: TaskDesign) -> str:
@@ -46,8 +51,7 @@ def curate_source(source: TaskSource, design_rows: list[dict]) -> Curation:
     curation = Curation()
     valid: dict[str, list[TaskDesign]] = {}
     for kind, reply in replies_from_designs(design_rows).items():
-        proposals = [] if reply.error == "no_tasks" else reply
-        valid[kind], rejected = validate_response(proposals, field_names, kind)
+        valid[kind], rejected = validate_response(reply, field_names, kind)
         curation.rejections += [rejection_row(source, r, designers[kind]) for r in rejected]
     kept, duplicates = merge_prompt_kinds(valid.get("aware", []), valid.get("unaware", []))
     curation.rejections += [rejection_row(source, r, designers[r.prompt_kind]) for r in duplicates]

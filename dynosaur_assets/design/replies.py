@@ -4,7 +4,7 @@ import json
 from dataclasses import asdict, dataclass
 
 from dynosaur_assets.design import rules_designer
-from dynosaur_assets.design.parse import ParsedResponse, parse_response
+from dynosaur_assets.design.parse import ParsedResponse
 from dynosaur_assets.design.prompts import prompt_kinds
 from dynosaur_assets.tasks import TaskDesign, TaskSource
 
@@ -28,15 +28,12 @@ def tasks_as_json(tasks: list[TaskDesign]) -> str:
 
 def rules_replies(source: TaskSource) -> list[DesignReply]:
     """The rule-based designer's answers for every prompt kind that applies to the source."""
-    return [
-        DesignReply(
-            kind,
-            parse_response(tasks_as_json(rules_designer.design_tasks(source, kind))),
-            rules_designer.DESIGNER_NAME,
-            rules_designer.DESIGNER_VERSION,
-        )
-        for kind in prompt_kinds(source)
-    ]
+    replies = []
+    for kind in prompt_kinds(source):
+        tasks = rules_designer.design_tasks(source, kind)
+        parsed = ParsedResponse(tasks_as_json(tasks), tasks=tasks)
+        replies.append(DesignReply(kind, parsed, rules_designer.DESIGNER_NAME, rules_designer.DESIGNER_VERSION))
+    return replies
 
 
 def design_rows(source: TaskSource, reply: DesignReply) -> list[dict]:

@@ -1,0 +1,496 @@
+"""The Great Expectations suites in expectations/ and dynosaur_assets.quality.suites.
+
+One good hand-made frame per table validates fully; for every error-severity expectation one planted
+bad row fails exactly that expectation and is named in its unexpected_examples; warn defects fail
+with severity warn. GX is imported once for the module (one ephemeral context per process).
+"""
+
+import hashlib
+import json
+from datetime import datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from dynosaur_assets.design.pricing import PriceTable
+from dynosaur_assets.method import DISALLOWED_LICENSES
+from dynosaur_assets.quality import suites
+from dynosaur_assets.quality.suites import (
+    EXPECTATIONS_DIR,
+    ROW_NUMBER,
+    TABLES,
+    failures,
+    load_suite,
+    prepare_frame,
+    quality_rows,
+    suite_json,
+    validate_frame,
+)
+
+NOW = datetime(2026, 11, 25, 12, 0, 0)
+MRPC_FIELDS = ["sentence1", "sentence2", "label", "idx"]
+LABEL_BASE = "Decide whether the two sentences are paraphrases."
+LABELS = ["equivalent", "not_equivalent"]
+GEN_BASE = "Write a sentence that paraphrases the given one."
+
+
+# ---------------------------------------------------------------------------------------------------
+# Good frames, one per table (columns as sql/schema.sql declares them)
+
+
+def hub_datasets() -> pd.DataFrame:
+    base = {
+        "dataset_id": "glue", "languages": ["en"], "multilinguality": "english",
+        "task_categories": ["text-classification"], "task_ids": ["semantic-similarity-classification"],
+        "pretty_name": "GLUE", "description": "General Language Understanding Evaluation.",
+        "supported_tasks": None, "data_fields": None, "features": json.dumps({"label": {"_type": "ClassLabel"}}),
+        "splits": ["train", "validation"], "website": "https://gluebenchmark.com", "error": None,
+        "source": "local", "ingested_at": NOW,
+    }
+    return pd.DataFrame([
+        {**base, "config": "mrpc", "task_name": "glue-mrpc", "license": "cc-by-4.0", "field_names": MRPC_FIELDS,
+         "keep": True, "drop_reason": None, "sample_rows": 200},
+        {**base, "config": "cola", "task_name": "glue-cola", "license": "cc-by-4.0",
+         "field_names": ["sentence", "label", "idx"], "keep": True, "drop_reason": None, "sample_rows": 200},
+        # dropped rows may break every kept-row rule: the conditions on keep must skip them
+        {**base, "config": "ax", "task_name": "glue-ax", "license": "other", "field_names": ["image"],
+         "multilinguality": "multilingual", "keep": False, "drop_reason": "disallowed_license", "sample_rows": 0},
+    ])
+
+
+def hub_samples() -> pd.DataFrame:
+    rows = [("train", 0, "equivalent"), ("train", 1, "not_equivalent"), ("validation", 0, "equivalent")]
+    return pd.DataFrame([
+        {"dataset_id": "glue", "config": "mrpc", "task_name": "glue-mrpc", "split": split, "row_idx": idx,
+         "row": json.dumps({"sentence1": f"a{idx}", "sentence2": f"b{idx}", "label": label, "idx": idx})}
+        for split, idx, label in rows
+    ])
+
+
+def task_designs() -> pd.DataFrame:
+    base = {"dataset_id": "glue", "config": "mrpc", "task_name": "glue-mrpc", "designer": "openai",
+            "designer_version": "1", "model": "gpt-4o-mini", "request_hash": "h1", "proposal": None,
+            "raw_text": None, "parse_error": None, "parse_detail": None}
+    return pd.DataFrame([
+        {**base, "prompt_kind": "aware", "position": 1, "instruction": LABEL_BASE,
+         "input_fields": ["sentence1", "sentence2"], "output_field": ["label"]},
+        {**base, "prompt_kind": "aware", "position": 2, "instruction": GEN_BASE,
+         "input_fields": ["sentence1"], "output_field": ["sentence2"]},
+        {**base, "prompt_kind": "unaware", "position": 0, "instruction": None, "input_fields": None,
+         "output_field": None, "raw_text": "{'task1': ", "parse_error": "syntax_error", "request_hash": "h2"},
+    ])
+
+
+def instructions() -> pd.DataFrame:
+    base = {"dataset_id": "glue", "config": "mrpc", "task_name": "glue-mrpc", "prompt_kind": "aware",
+            "designer": "openai", "designer_version": "1", "model": "gpt-4o-mini", "skipped_rows": "{}"}
+    return pd.DataFrame([
+        {**base, "task_id": "t1", "base_instruction": LABEL_BASE,
+         "instruction": LABEL_BASE + " Answers must be one of equivalent, not_equivalent.",
+         "input_fields": ["sentence1", "sentence2"], "output_field": ["label"], "labels": LABELS, "instances": 3},
+        {**base, "task_id": "t2", "base_instruction": GEN_BASE, "instruction": GEN_BASE,
+         "input_fields": ["sentence1"], "output_field": ["sentence2"], "labels": [], "instances": 3},
+    ])
+
+
+def task_rejections() -> pd.DataFrame:
+    base = {"dataset_id": "glue", "config": "mrpc", "task_name": "glue-mrpc", "designer": "openai",
+            "designer_version": "1", "model": "gpt-4o-mini", "detail": None}
+    return pd.DataFrame([
+        {**base, "prompt_kind": "unaware", "position": 0, "rule": "unparseable", "instruction": None,
+         "input_fields": None, "output_field": None},
+        {**base, "prompt_kind": "aware", "position": 3, "rule": "input_output_overlap",
+         "instruction": "Copy the label.", "input_fields": ["label"], "output_field": ["label"]},
+        {**base, "prompt_kind": "unaware", "position": 1, "rule": "constant_output",
+         "instruction": "Give the index.", "input_fields": ["sentence1"], "output_field": ["idx"]},
+    ])
+
+
+def instruction_samples() -> pd.DataFrame:
+    base = {"dataset_id": "glue", "config": "mrpc", "license": "cc-by-4.0", "website": "https://gluebenchmark.com",
+            "taskname": "glue-mrpc"}
+    label_instruction = LABEL_BASE + " Answers must be one of equivalent, not_equivalent."
+    return pd.DataFrame([
+        {**base, "task_id": "t1", "instance_idx": 0, "instruction": label_instruction,
+         "input": "sentence1 is 'a0'. sentence2 is 'b0'. ", "output": "equivalent"},
+        {**base, "task_id": "t1", "instance_idx": 1, "instruction": label_instruction,
+         "input": "sentence1 is 'a1'. sentence2 is 'b1'. ", "output": "not_equivalent"},
+        {**base, "task_id": "t2", "instance_idx": 0, "instruction": GEN_BASE, "input": "a0", "output": "b0"},
+    ])
+
+
+def unit_vector(seed: int, dim: int = 384) -> np.ndarray:
+    vector = np.random.default_rng(seed).normal(size=dim).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def instruction_embeddings() -> pd.DataFrame:
+    return pd.DataFrame([
+        {"instruction_hash": sha(text), "model": "sentence-transformers/all-MiniLM-L6-v2", "instruction": text,
+         "embedding": unit_vector(i), "dataset_id": "glue", "created_at": NOW}
+        for i, text in enumerate([LABEL_BASE, GEN_BASE])
+    ])
+
+
+def llm_calls() -> pd.DataFrame:
+    prices = PriceTable()
+    rows = []
+    for i, (kind, prompt, cached, completion) in enumerate([("aware", 900, 0, 120), ("unaware", 700, 512, 90)]):
+        rows.append({
+            "request_hash": f"h{i + 1}", "model": "gpt-4o-mini", "prompt_kind": kind, "dataset_id": "glue",
+            "task_name": "glue-mrpc", "response_text": "{'task1': {}}", "finish_reason": "stop",
+            "prompt_tokens": prompt, "completion_tokens": completion, "cached_tokens": cached,
+            "cost_usd": prices.call_cost("gpt-4o-mini", prompt, cached, completion), "latency_s": 1.2,
+            "error": None, "attempts": 1, "response_format": None, "created_at": NOW,
+        })
+    return pd.DataFrame(rows)
+
+
+GOOD = {
+    "hub_datasets": hub_datasets,
+    "hub_samples": hub_samples,
+    "task_designs": task_designs,
+    "instructions": instructions,
+    "task_rejections": task_rejections,
+    "instruction_samples": instruction_samples,
+    "instruction_embeddings": instruction_embeddings,
+    "llm_calls": llm_calls,
+}
+
+
+def context_for(table: str) -> dict | None:
+    """Cross-table context: field names and instances for instructions."""
+    if table == "instructions":
+        return {"hub_datasets": hub_datasets(), "instruction_samples": instruction_samples()}
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Planted defects: (suite, expectation meta.name) -> a function of the good frame returning
+# (bad frame, row number of the planted row)
+
+
+def set_cell(row: int, **values):
+    def plant(df: pd.DataFrame):
+        df = df.copy()
+        for column, value in values.items():
+            df[column] = df[column].astype(object)
+            df.at[df.index[row], column] = value
+        return df, row
+
+    return plant
+
+
+def duplicate(row: int, **changes):
+    """Append a copy of `row` (with `changes`): the copy is the planted row."""
+    def plant(df: pd.DataFrame):
+        copy = df.iloc[[row]].copy()
+        for column, value in changes.items():
+            copy[column] = [value]
+        return pd.concat([df, copy], ignore_index=True), len(df)
+
+    return plant
+
+
+def not_null(column: str, row: int = 1):
+    return set_cell(row, **{column: None})
+
+
+def blank(column: str, row: int = 1):
+    return set_cell(row, **{column: "  "})
+
+
+ERROR_DEFECTS = {
+    "hub_datasets": {
+        "dataset_id_not_null": not_null("dataset_id"),
+        "dataset_id_not_blank": blank("dataset_id"),
+        "config_not_null": not_null("config"),
+        "config_not_blank": blank("config"),
+        "task_name_not_null": not_null("task_name"),
+        "task_name_not_blank": blank("task_name"),
+        "keep_not_null": not_null("keep"),
+        "primary_key_unique": duplicate(0),
+        "drop_reason_null_when_kept": set_cell(0, drop_reason="no_rows"),
+        "drop_reason_set_when_dropped": set_cell(2, drop_reason=None),
+        "license_present_when_kept": set_cell(0, license=None),
+        "license_allowed_when_kept": set_cell(1, license="cc-by-nc-nd-4.0"),
+        "english_when_kept": set_cell(0, multilinguality="multilingual"),
+        "sample_rows_when_kept": set_cell(0, sample_rows=0),
+        "field_count_when_kept": set_cell(1, field_names=["text"]),
+        "media_field_free": set_cell(0, field_names=["image_path", "caption"]),
+    },
+    "hub_samples": {
+        "dataset_id_not_null": not_null("dataset_id"),
+        "dataset_id_not_blank": blank("dataset_id"),
+        "config_not_null": not_null("config"),
+        "config_not_blank": blank("config"),
+        "task_name_not_null": not_null("task_name"),
+        "task_name_not_blank": blank("task_name"),
+        "split_not_null": not_null("split"),
+        "row_not_null": not_null("row"),
+        "primary_key_unique": duplicate(2),
+        "split_sampled": set_cell(1, split="test"),
+        "row_is_object": set_cell(2, row="[1, 2]"),
+    },
+    "task_designs": {
+        "dataset_id_not_null": not_null("dataset_id"),
+        "dataset_id_not_blank": blank("dataset_id"),
+        "config_not_null": not_null("config"),
+        "config_not_blank": blank("config"),
+        "task_name_not_null": not_null("task_name"),
+        "task_name_not_blank": blank("task_name"),
+        "designer_not_null": not_null("designer"),
+        "designer_version_not_null": not_null("designer_version"),
+        "primary_key_unique": duplicate(0, instruction="Another instruction."),
+        "prompt_kind_known": set_cell(0, prompt_kind="both"),
+        "parse_error_set_when_unparsed": set_cell(2, parse_error=None),
+        "parse_error_null_when_parsed": set_cell(1, parse_error="syntax_error"),
+        "instruction_present_when_parsed": set_cell(1, instruction=None),
+        "position_non_negative": set_cell(1, position=-1),
+    },
+    "instructions": {
+        "dataset_id_not_null": not_null("dataset_id"),
+        "dataset_id_not_blank": blank("dataset_id"),
+        "config_not_null": not_null("config"),
+        "config_not_blank": blank("config"),
+        "task_name_not_null": not_null("task_name"),
+        "task_name_not_blank": blank("task_name"),
+        "task_id_not_null": not_null("task_id"),
+        "task_id_not_blank": blank("task_id"),
+        "instruction_not_null": not_null("instruction"),
+        "instruction_not_blank": blank("instruction"),
+        "base_instruction_not_null": not_null("base_instruction"),
+        "base_instruction_not_blank": blank("base_instruction"),
+        "primary_key_unique": duplicate(1),
+        "prompt_kind_known": set_cell(0, prompt_kind="both"),
+        "fields_disjoint": set_cell(0, output_field=["sentence2"]),
+        "fields_known": set_cell(1, input_fields=["sentence3"]),
+        "output_field_present": set_cell(1, output_field=[]),
+        "label_space_at_most_10": set_cell(1, labels=[f"v{i}" for i in range(11)]),
+        "suffix_matches_labels": set_cell(1, instruction=GEN_BASE + " Answers must be one of yes, no."),
+        "has_instances": set_cell(0, instances=0),
+    },
+    "task_rejections": {
+        "dataset_id_not_null": not_null("dataset_id"),
+        "dataset_id_not_blank": blank("dataset_id"),
+        "config_not_null": not_null("config"),
+        "config_not_blank": blank("config"),
+        "task_name_not_null": not_null("task_name"),
+        "rule_not_null": not_null("rule"),
+        "designer_not_null": not_null("designer"),
+        "designer_version_not_null": not_null("designer_version"),
+        "rule_known": set_cell(2, rule="too_long"),
+        "prompt_kind_known": set_cell(1, prompt_kind="both"),
+    },
+    "instruction_samples": {
+        "dataset_id_not_null": not_null("dataset_id"),
+        "dataset_id_not_blank": blank("dataset_id"),
+        "config_not_null": not_null("config"),
+        "task_id_not_null": not_null("task_id"),
+        "task_id_not_blank": blank("task_id"),
+        "instruction_not_null": not_null("instruction"),
+        "instruction_not_blank": blank("instruction"),
+        "input_not_null": not_null("input"),
+        "input_not_blank": blank("input"),
+        "output_not_null": not_null("output"),
+        "taskname_not_null": not_null("taskname"),
+        "taskname_not_blank": blank("taskname"),
+        "primary_key_unique": duplicate(0, input="another input"),
+        "input_at_most_2000_chars": set_cell(2, input="x" * 2001),
+        "output_at_most_2000_chars": set_cell(2, output="y" * 2001),
+        "license_present": set_cell(1, license=None),
+        "license_allowed": set_cell(1, license="ofl"),
+    },
+    "instruction_embeddings": {
+        "instruction_hash_not_null": not_null("instruction_hash"),
+        "model_not_null": not_null("model"),
+        "model_not_blank": blank("model"),
+        "instruction_not_null": not_null("instruction"),
+        "instruction_not_blank": set_cell(1, instruction=" ", instruction_hash=sha(" ")),
+        "embedding_not_null": not_null("embedding"),
+        "dataset_id_not_null": not_null("dataset_id"),
+        "primary_key_unique": duplicate(0),
+        "embedding_dim_384": set_cell(1, embedding=unit_vector(7, 383)),
+        "embedding_finite": set_cell(1, embedding=np.full(384, np.nan, dtype=np.float32)),
+        "embedding_unit_norm": set_cell(0, embedding=unit_vector(0) * 2),
+        "hash_matches": set_cell(1, instruction_hash=sha("something else")),
+    },
+    "llm_calls": {
+        "request_hash_not_null": not_null("request_hash"),
+        "request_hash_not_blank": blank("request_hash"),
+        "model_not_null": not_null("model"),
+        "dataset_id_not_null": not_null("dataset_id"),
+        "primary_key_unique": duplicate(0),
+        "prompt_tokens_non_negative": set_cell(0, prompt_tokens=-1),
+        "completion_tokens_non_negative": set_cell(1, completion_tokens=-5),
+        "cached_tokens_non_negative": set_cell(1, cached_tokens=-1),
+        "cost_non_negative": set_cell(0, cost_usd=-0.01),
+    },
+}
+
+WARN_DEFECTS = [
+    ("hub_datasets", "source_known", set_cell(1, source="s3")),
+    ("hub_datasets", "task_name_consistent", set_cell(0, task_name="mrpc")),
+    ("hub_samples", "row_idx_in_range", set_cell(1, row_idx=150)),
+    ("task_designs", "at_most_three_tasks", set_cell(1, position=4)),
+    ("instructions", "input_fields_present", set_cell(1, input_fields=[])),
+    ("instructions", "outputs_within_labels", set_cell(0, labels=["equivalent", "other"],
+                                                       instruction=LABEL_BASE + " Answers must be one of equivalent, other.")),
+    ("task_rejections", "instruction_present_unless_unparseable", set_cell(2, instruction=None)),
+    ("instruction_samples", "output_not_blank", set_cell(2, output="")),
+    ("instruction_samples", "instance_unique_in_dataset", duplicate(0, instance_idx=7)),
+    ("llm_calls", "cost_consistent", set_cell(0, cost_usd=1.0)),
+]
+
+
+def error_names(table: str) -> list[str]:
+    return [e["meta"]["name"] for e in suite_json(table)["expectations"] if e["meta"]["severity"] == "error"]
+
+
+ERROR_CASES = [(table, name) for table in TABLES for name in error_names(table)]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Tests
+
+
+@pytest.fixture(scope="module", autouse=True)
+def gx_context():
+    """One GX import and ephemeral context for the whole module."""
+    return suites.get_context()
+
+
+def test_every_table_has_a_suite_file():
+    assert sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json")) == sorted(TABLES)
+
+
+@pytest.mark.parametrize("path", sorted(EXPECTATIONS_DIR.glob("*.json")), ids=lambda p: p.stem)
+def test_suite_file_loads_through_gx(path):
+    import great_expectations as gx
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    suite = gx.ExpectationSuite(**data)
+    assert suite.name == path.stem
+    assert len(suite.expectations) == len(data["expectations"]) >= 3
+    assert suite.to_json_dict()["expectations"] == data["expectations"]  # the file is GX's own form
+    assert load_suite(path.stem).name == path.stem
+    names = [e["meta"]["name"] for e in data["expectations"]]
+    assert len(names) == len(set(names))
+    for expectation in data["expectations"]:
+        assert expectation["meta"]["severity"] in ("error", "warn")
+        assert expectation["severity"] == {"error": "critical", "warn": "warning"}[expectation["meta"]["severity"]]
+    assert data["meta"]["notes"] and data["meta"]["row_key"]
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_good_frame_validates(table):
+    outcomes = validate_frame(table, GOOD[table](), context_for(table))
+    assert [o.name for o in outcomes] == [e["meta"]["name"] for e in suite_json(table)["expectations"]]
+    assert failures(outcomes) == [], [(o.name, o.observed_value, o.unexpected_examples) for o in failures(outcomes)]
+    json.dumps([o.to_dict() for o in outcomes])
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_empty_frame_validates(table):
+    outcomes = validate_frame(table, GOOD[table]().iloc[0:0])
+    assert outcomes and all(o.success for o in outcomes)
+
+
+def test_every_error_expectation_has_a_planted_defect():
+    assert {(t, n) for t, n in ERROR_CASES} == {(t, n) for t in ERROR_DEFECTS for n in ERROR_DEFECTS[t]}
+
+
+@pytest.mark.parametrize("table,name", ERROR_CASES, ids=[f"{t}-{n}" for t, n in ERROR_CASES])
+def test_planted_error_fails_exactly_its_expectation(table, name):
+    bad, row = ERROR_DEFECTS[table][name](GOOD[table]())
+    outcomes = validate_frame(table, bad, context_for(table))
+    failed = failures(outcomes)
+    assert [o.name for o in failed] == [name], [(o.name, o.unexpected_examples) for o in failed]
+    outcome = failed[0]
+    assert outcome.severity == "error" and outcome.blocking
+    assert outcome.unexpected_count and outcome.unexpected_count >= 1
+    assert row in [example[ROW_NUMBER] for example in outcome.unexpected_examples]
+    named = next(e for e in outcome.unexpected_examples if e[ROW_NUMBER] == row)
+    key = suite_json(table)["meta"]["row_key"]
+    assert set(key) <= set(named)  # the row key names the row, null keys included
+    json.dumps(outcome.to_dict())
+
+
+@pytest.mark.parametrize("table,name,plant", WARN_DEFECTS, ids=[f"{t}-{n}" for t, n, _ in WARN_DEFECTS])
+def test_warn_defect_fails_with_severity_warn(table, name, plant):
+    bad, row = plant(GOOD[table]())
+    outcomes = validate_frame(table, bad, context_for(table))
+    failed = failures(outcomes)
+    assert [(o.name, o.severity, o.blocking) for o in failed] == [(name, "warn", False)]
+    assert row in [example[ROW_NUMBER] for example in failed[0].unexpected_examples]
+
+
+def test_helper_columns_are_null_when_not_computable():
+    frame = prepare_frame("instructions", instructions())  # no context: field names and instances unknown
+    assert frame["fields_known"].isna().all() and frame["outputs_within_labels"].isna().all()
+    assert frame["fields_disjoint"].tolist() == [True, True]
+    assert frame["suffix_matches_labels"].tolist() == [True, True]
+    prepared = prepare_frame("instructions", instructions(), context_for("instructions"))
+    assert prepared["fields_known"].tolist() == [True, True]
+    assert prepared["outputs_within_labels"].tolist() == [True, None]
+    assert prepare_frame("instructions", prepared)["fields_known"].tolist() == [True, True]  # kept without context
+
+
+def test_fields_known_from_a_mapping_or_sample_rows():
+    bad = instructions()
+    bad.at[1, "input_fields"] = ["sentence3"]
+    from_mapping = prepare_frame("instructions", bad, {"field_names": {("glue", "mrpc"): MRPC_FIELDS}})
+    from_samples = prepare_frame("instructions", bad, {"hub_samples": hub_samples()})
+    assert from_mapping["fields_known"].tolist() == from_samples["fields_known"].tolist() == [True, False]
+
+
+def test_duckdb_frames_validate():
+    """Frames read from DuckDB (numpy arrays for lists, FLOAT[384]) go through the same helpers."""
+    conn = duckdb.connect()
+    conn.execute(
+        "CREATE TABLE e (instruction_hash VARCHAR, model VARCHAR, instruction VARCHAR, embedding FLOAT[384],"
+        " dataset_id VARCHAR, created_at TIMESTAMP)"
+    )
+    for row in instruction_embeddings().itertuples():
+        conn.execute("INSERT INTO e VALUES (?, ?, ?, ?, ?, ?)",
+                     [row.instruction_hash, row.model, row.instruction, row.embedding.tolist(), row.dataset_id, NOW])
+    outcomes = validate_frame("instruction_embeddings", conn.execute("SELECT * FROM e").df())
+    assert failures(outcomes) == []
+
+
+def test_licences_and_rules_match_the_code():
+    from dynosaur_assets.curate.label_space import LABEL_SPACE_RULES
+    from dynosaur_assets.curate.validity import PROMPT_KINDS, REJECTION_RULES
+
+    def kwargs(table, name):
+        return next(e["kwargs"] for e in suite_json(table)["expectations"] if e["meta"]["name"] == name)
+
+    assert set(kwargs("hub_datasets", "license_allowed_when_kept")["value_set"]) == DISALLOWED_LICENSES
+    assert set(kwargs("instruction_samples", "license_allowed")["value_set"]) == DISALLOWED_LICENSES
+    assert set(kwargs("task_rejections", "rule_known")["value_set"]) == {
+        *REJECTION_RULES, *LABEL_SPACE_RULES, "no_instances"}
+    assert set(kwargs("task_designs", "prompt_kind_known")["value_set"]) == set(PROMPT_KINDS)
+
+
+def test_quality_rows_fit_the_quality_results_table():
+    bad, _ = ERROR_DEFECTS["instructions"]["fields_disjoint"](instructions())
+    outcomes = validate_frame("instructions", bad, context_for("instructions"))
+    rows = quality_rows(outcomes, run_id="run-1", partition="glue")
+    conn = duckdb.connect()
+    conn.execute((EXPECTATIONS_DIR.parent / "sql" / "quality.sql").read_text())
+    conn.executemany(
+        f"INSERT INTO quality_results ({', '.join(rows[0])}) VALUES ({', '.join('?' for _ in rows[0])})",
+        [list(r.values()) for r in rows],
+    )
+    stored = conn.execute(
+        "SELECT check_name, severity, success, unexpected_count, unexpected_examples->>'$[0].task_id', columns"
+        " FROM quality_results WHERE NOT success"
+    ).fetchall()
+    assert stored == [("fields_disjoint", "error", False, 1, "t1", ["fields_disjoint"])]
+    assert conn.execute("SELECT count(*) FROM quality_results").fetchone()[0] == len(suite_json("instructions")["expectations"])
