@@ -7,35 +7,15 @@ designer's tasks as JSON), so they are valid at the same rate and only the promp
 """
 
 import sys
-from pathlib import Path
 
 from dynosaur_assets.curate.curation import curate_source
 from dynosaur_assets.design.pricing import count_text_tokens, count_tokens
 from dynosaur_assets.design.prompts import design_messages, original_layout_messages, prompt_kinds
 from dynosaur_assets.design.replies import design_rows, rules_replies, tasks_as_json
-from dynosaur_assets.hub.records import dataset_records
-from dynosaur_assets.hub.source import HubSource
 from dynosaur_assets.tasks import TaskSource
+from local_hubs import bench_hubs, kept_sources
 
-ROOT = Path(__file__).resolve().parent.parent
-SNAPSHOT = ROOT.parent / "shared" / "hub-snapshot"
 MODEL = "gpt-4o-mini"
-
-
-def kept_sources(hub_dir: Path) -> list[TaskSource]:
-    """Every kept config of a local Hub, as the pipeline would see it."""
-    import json
-
-    hub = HubSource(hub="local", hub_dir=str(hub_dir))
-    sources = []
-    for dataset_id in hub.iter_dataset_ids():
-        read = hub.read_dataset(dataset_id)
-        configs, samples = dataset_records(dataset_id, read.card, read.configs, read.samples, "local")
-        for config in (c for c in configs if c["keep"]):
-            rows = [json.loads(s["row"]) for s in samples if s["config"] == config["config"]]
-            sources.append(TaskSource(dataset_id, config["config"], config["task_name"], json.loads(config["features"]),
-                                      rows, config["description"] or "", config["license"] or "", config["website"]))
-    return sources
 
 
 def measure(sources: list[TaskSource]) -> dict[str, float]:
@@ -52,9 +32,7 @@ def measure(sources: list[TaskSource]) -> dict[str, float]:
 
 
 def main() -> None:
-    hubs = {"embedded Hub": ROOT / "data" / "hub"}
-    if SNAPSHOT.is_dir():
-        hubs["hub-snapshot"] = SNAPSHOT
+    hubs = bench_hubs()
     print("| Hub | configs | valid tasks | ours tokens/task | original tokens/task | ratio |\n|---|---|---|---|---|---|")
     for name, path in hubs.items():
         sources = kept_sources(path)

@@ -40,7 +40,10 @@ def materialize(instance: dg.DagsterInstance, dataset_ids: list[str]) -> bool:
     ok = True
     for first, last in contiguous_segments(ordered, set(dataset_ids)):
         result = job.execute_in_process(
-            instance=instance, tags=partition_range_tags(first, last), raise_on_error=False
+            instance=instance,
+            tags=partition_range_tags(first, last),
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=False,
         )
         ok = ok and result.success
     return ok

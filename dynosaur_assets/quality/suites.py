@@ -119,25 +119,26 @@ def suite_json(table: str) -> dict:
 
 def get_context() -> "gx.data_context.AbstractDataContext":
     """The process's single ephemeral GX context: in-memory stores, no analytics, no progress bars."""
-    return _context()
+    with _LOCK:
+        return _context()
 
 
 @lru_cache(maxsize=1)
 def _context():
-    with _LOCK:
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import (
-            DataContextConfig,
-            InMemoryStoreBackendDefaults,
-            ProgressBarsConfig,
-        )
+    """Built once; callers hold _LOCK (see get_context)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
 
-        config = DataContextConfig(
-            store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-            analytics_enabled=False,
-            progress_bars=ProgressBarsConfig(globally=False),
-        )
-        return gx.get_context(mode="ephemeral", project_config=config)
+    config = DataContextConfig(
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        analytics_enabled=False,
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+    return gx.get_context(mode="ephemeral", project_config=config)
 
 
 def load_suite(table: str) -> "gx.ExpectationSuite":
@@ -436,46 +437,104 @@ _HELPER_COLUMNS: dict[str, tuple[str, ...]] = {
 
 
 def validate_frame(
-    table: str, df: pd.DataFrame, context_frames: Mapping[str, Any] | None = None
+    table: str,
+    df: pd.DataFrame,
+    context_frames: Mapping[str, Any] | None = None,
+    *,
+    full: bool = False,
 ) -> list[ExpectationOutcome]:
     """Validate one table's rows (typically one partition) against expectations/<table>.json.
 
     The frame is passed through `prepare_frame` first (pass `context_frames` for the cross-table
     helpers). Outcomes come in suite order. An empty frame succeeds without importing GX.
+
+    Two passes on one batch: the whole suite with GX's BOOLEAN_ONLY result format (about half the
+    cost of SUMMARY), then only the failed expectations with SUMMARY and partial unexpected lists
+    (examples named by the suite's row key and `row_number`). A successful outcome therefore has
+    `unexpected_count` 0 and no observed value; `full=True` runs the whole suite with SUMMARY instead,
+    so every outcome carries GX's counts.
     """
     spec = suite_json(table)
     if df is None or len(df) == 0:
-        return [_outcome(table, config, success=True, result={}) for config in spec["expectations"]]
+        return [_outcome(table, config, True, {}) for config in spec["expectations"]]
     frame = prepare_frame(table, df, context_frames)
     row_key = [c for c in [*spec.get("meta", {}).get("row_key", []), ROW_NUMBER] if c in frame.columns]
-    result_format: dict[str, Any] = {
+    summary: dict[str, Any] = {
         "result_format": "SUMMARY",
         "partial_unexpected_count": MAX_EXAMPLES,
         "return_unexpected_index_query": False,
+        "unexpected_index_column_names": row_key,
     }
-    if row_key:
-        result_format["unexpected_index_column_names"] = row_key
+    # only the columns the suite reads: pandas row conditions and GX's domain copies scale with width
+    frame = frame[[c for c in frame.columns if c in _suite_columns(table) or c in row_key]]
     with _LOCK:
-        suite = _cached_suite(table)
         batch = _batch_definition(table).get_batch(batch_parameters={"dataframe": frame})
-        validation = batch.validate(suite, result_format=result_format)
-    by_name = {}
-    for result in validation.results:
-        config = result.expectation_config
-        by_name[(config.meta or {}).get("name")] = result
+        if full:
+            results = _results_by_name(batch.validate(_cached_suite(table), result_format=summary))
+        else:
+            results = _results_by_name(
+                batch.validate(_cached_suite(table), result_format={"result_format": "BOOLEAN_ONLY"})
+            )
+            failed = [c for c in spec["expectations"] if not _passed(results.get(c["meta"]["name"]))]
+            if failed:
+                results.update(_results_by_name(batch.validate(_sub_suite(table, failed), result_format=summary)))
     outcomes = []
     for config in spec["expectations"]:
-        result = by_name.get(config["meta"]["name"])
+        result = results.get(config["meta"]["name"])
+        exception = (result.exception_info or {}) if result is not None else {}
         if result is None:
             outcomes.append(_outcome(table, config, False, {}, {"exception": "GX returned no result"}))
-            continue
-        exception = result.exception_info or {}
-        if exception.get("raised_exception"):
+        elif exception.get("raised_exception"):
             message = str(exception.get("exception_message") or "")
             outcomes.append(_outcome(table, config, False, {}, {"exception": message[:500]}))
         else:
             outcomes.append(_outcome(table, config, bool(result.success), result.result or {}, row_key=row_key))
     return outcomes
+
+
+def _passed(result: Any) -> bool:
+    if result is None:
+        return False
+    raised = (result.exception_info or {}).get("raised_exception")
+    return bool(result.success) and not raised
+
+
+def _results_by_name(validation: Any) -> dict[str, Any]:
+    return {(r.expectation_config.meta or {}).get("name"): r for r in validation.results}
+
+
+def _sub_suite(table: str, configs: list[dict]) -> "gx.ExpectationSuite":
+    """A throwaway suite of some of the table's expectations (never added to the context)."""
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(name=f"{table}__failed", expectations=json.loads(json.dumps(configs)))
+
+
+@lru_cache(maxsize=None)
+def _suite_columns(table: str) -> frozenset[str]:
+    """Every column the suite's expectations check or condition on."""
+    used: set[str] = set()
+    for config in suite_json(table)["expectations"]:
+        kwargs = config.get("kwargs") or {}
+        used.update(_columns(kwargs))
+        used.update(_condition_columns(kwargs.get("row_condition")))
+    return frozenset(used)
+
+
+def _condition_columns(condition: Any) -> set[str]:
+    """Column names inside a serialized GX Condition (comparison / and / or trees)."""
+    if isinstance(condition, Mapping):
+        found = set()
+        column = condition.get("column")
+        if isinstance(column, Mapping) and isinstance(column.get("name"), str):
+            found.add(column["name"])
+        for value in condition.values():
+            if isinstance(value, (Mapping, list)):
+                found |= _condition_columns(value)
+        return found
+    if isinstance(condition, list):
+        return set().union(*(_condition_columns(c) for c in condition)) if condition else set()
+    return set()
 
 
 def _columns(kwargs: Mapping[str, Any]) -> tuple[str, ...]:
@@ -506,7 +565,9 @@ def _outcome(
                 if k in result
             }
     unexpected = result.get("unexpected_count")
-    if unexpected is None and not success and result:
+    if unexpected is None and success:
+        unexpected = 0
+    elif unexpected is None and result:
         unexpected = len(result.get("partial_unexpected_list") or [])
     return ExpectationOutcome(
         suite=table,

@@ -57,3 +57,13 @@ def test_budget_stops_new_requests_and_keeps_what_was_paid(pipeline, llm_env):
     assert "budget" in message and "left unmaterialized" in message
     paid = pipeline.query("SELECT count(*) FROM llm_calls")[0][0]
     assert paid == llm_env.request_count == 1
+
+
+def test_dry_run_estimates_cost_without_any_request(pipeline, llm_env):
+    designer = TaskDesigner(designer="openai", api_key=SECRET, base_url=llm_env.base_url, dry_run="1")
+    result = pipeline.run(DATASETS, resources={"task_designer": designer})
+    assert llm_env.request_count == 0
+    failure = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    message = str(failure[0].event_specific_data.error)
+    assert "dry run: 5 requests" in message
+    assert pipeline.query("SELECT count(*) FROM task_designs") == [(0,)]

@@ -7,6 +7,8 @@ with severity warn. GX is imported once for the module (one ephemeral context pe
 
 import hashlib
 import json
+import subprocess
+import sys
 from datetime import datetime
 
 import duckdb
@@ -176,21 +178,21 @@ def context_for(table: str) -> dict | None:
 # (bad frame, row number of the planted row)
 
 
-def set_cell(row: int, **values):
+def set_cell(at: int, /, **values):
     def plant(df: pd.DataFrame):
         df = df.copy()
         for column, value in values.items():
             df[column] = df[column].astype(object)
-            df.at[df.index[row], column] = value
-        return df, row
+            df.at[df.index[at], column] = value
+        return df, at
 
     return plant
 
 
-def duplicate(row: int, **changes):
-    """Append a copy of `row` (with `changes`): the copy is the planted row."""
+def duplicate(at: int, /, **changes):
+    """Append a copy of row `at` (with `changes`): the copy is the planted row."""
     def plant(df: pd.DataFrame):
-        copy = df.iloc[[row]].copy()
+        copy = df.iloc[[at]].copy()
         for column, value in changes.items():
             copy[column] = [value]
         return pd.concat([df, copy], ignore_index=True), len(df)
@@ -198,12 +200,12 @@ def duplicate(row: int, **changes):
     return plant
 
 
-def not_null(column: str, row: int = 1):
-    return set_cell(row, **{column: None})
+def not_null(column: str, at: int = 1):
+    return set_cell(at, **{column: None})
 
 
-def blank(column: str, row: int = 1):
-    return set_cell(row, **{column: "  "})
+def blank(column: str, at: int = 1):
+    return set_cell(at, **{column: "  "})
 
 
 ERROR_DEFECTS = {
@@ -450,18 +452,37 @@ def test_fields_known_from_a_mapping_or_sample_rows():
     assert from_mapping["fields_known"].tolist() == from_samples["fields_known"].tolist() == [True, False]
 
 
-def test_duckdb_frames_validate():
-    """Frames read from DuckDB (numpy arrays for lists, FLOAT[384]) go through the same helpers."""
+def test_frames_read_back_from_the_schema_validate():
+    """The good frames fit sql/schema.sql, and what DuckDB hands back (numpy arrays for VARCHAR[] and
+    FLOAT[384], JSON as text) goes through the same helpers and validates."""
+    from dynosaur_assets.store import apply_schema, insert_rows
+
     conn = duckdb.connect()
-    conn.execute(
-        "CREATE TABLE e (instruction_hash VARCHAR, model VARCHAR, instruction VARCHAR, embedding FLOAT[384],"
-        " dataset_id VARCHAR, created_at TIMESTAMP)"
-    )
-    for row in instruction_embeddings().itertuples():
-        conn.execute("INSERT INTO e VALUES (?, ?, ?, ?, ?, ?)",
-                     [row.instruction_hash, row.model, row.instruction, row.embedding.tolist(), row.dataset_id, NOW])
-    outcomes = validate_frame("instruction_embeddings", conn.execute("SELECT * FROM e").df())
-    assert failures(outcomes) == []
+    apply_schema(conn)
+    for table, make in GOOD.items():
+        insert_rows(conn, table, make().to_dict("records"))
+    read = {table: conn.execute(f"SELECT * FROM {table}").df() for table in TABLES}
+    for table in TABLES:
+        context = {"hub_datasets": read["hub_datasets"], "instruction_samples": read["instruction_samples"]}
+        outcomes = validate_frame(table, read[table], context if table == "instructions" else None)
+        assert failures(outcomes) == [], (table, failures(outcomes))
+    assert prepare_frame("instructions", read["instructions"], {"hub_datasets": read["hub_datasets"]})[
+        "fields_known"].tolist() == [True, True]
+
+
+def test_full_mode_reports_counts_for_every_expectation():
+    bad, row = ERROR_DEFECTS["llm_calls"]["cost_non_negative"](llm_calls())
+    outcomes = validate_frame("llm_calls", bad, full=True)
+    assert [o.name for o in failures(outcomes)] == ["cost_non_negative"]
+    assert all(o.observed_value and o.observed_value["element_count"] >= 1 for o in outcomes)
+    assert failures(outcomes)[0].unexpected_examples == [{"request_hash": "h1", ROW_NUMBER: row, "cost_usd": -0.01}]
+
+
+def test_importing_the_module_does_not_import_gx_or_dagster():
+    code = ("import sys, dynosaur_assets.quality.suites as q; q.validate_frame('hub_samples', __import__('pandas')"
+            ".DataFrame()); print(sorted(m for m in ('great_expectations', 'dagster') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_licences_and_rules_match_the_code():
