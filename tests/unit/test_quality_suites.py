@@ -452,6 +452,12 @@ def test_fields_known_from_a_mapping_or_sample_rows():
     assert from_mapping["fields_known"].tolist() == from_samples["fields_known"].tolist() == [True, False]
 
 
+def records(df: pd.DataFrame) -> list[dict]:
+    """Dict rows with None for missing scalars (pandas 3 string columns hold NaN)."""
+    return [{k: None if isinstance(v, float) and np.isnan(v) else v for k, v in row.items()}
+            for row in df.to_dict("records")]
+
+
 def test_frames_read_back_from_the_schema_validate():
     """The good frames fit sql/schema.sql, and what DuckDB hands back (numpy arrays for VARCHAR[] and
     FLOAT[384], JSON as text) goes through the same helpers and validates."""
@@ -460,7 +466,7 @@ def test_frames_read_back_from_the_schema_validate():
     conn = duckdb.connect()
     apply_schema(conn)
     for table, make in GOOD.items():
-        insert_rows(conn, table, make().to_dict("records"))
+        insert_rows(conn, table, records(make()))
     read = {table: conn.execute(f"SELECT * FROM {table}").df() for table in TABLES}
     for table in TABLES:
         context = {"hub_datasets": read["hub_datasets"], "instruction_samples": read["instruction_samples"]}
