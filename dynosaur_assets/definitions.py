@@ -19,6 +19,7 @@ from dynosaur_assets.hub.assets import hub_ingestion  # noqa: E402
 from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
 from dynosaur_assets.hub.source import HubSource  # noqa: E402
 from dynosaur_assets.jobs import dynosaur_job  # noqa: E402
+from dynosaur_assets.quality.checks import quality_checks  # noqa: E402
 from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
 
 
@@ -45,6 +46,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 defs = dg.Definitions(
     assets=[hub_ingestion, task_designs, curation, instruction_embeddings],
+    asset_checks=quality_checks,
     jobs=[dynosaur_job],
     sensors=[new_hub_datasets],
     resources=build_resources(),

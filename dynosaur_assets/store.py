@@ -45,10 +45,6 @@ def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -
     if not rows:
         return 0
     columns = table_columns(conn, table)
-    batch = pa.table({column: [row.get(column) for row in rows] for column in columns})
-    conn.register("_incoming", batch)
-    try:
-        conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
-    finally:
-        conn.unregister("_incoming")
+    incoming = pa.table({column: [row.get(column) for row in rows] for column in columns})
+    conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")  # DuckDB scans the local Arrow table
     return len(rows)

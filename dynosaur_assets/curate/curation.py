@@ -18,6 +18,7 @@ class Curation:
     instructions: list[dict] = field(default_factory=list)
     rejections: list[dict] = field(default_factory=list)
     samples: list[dict] = field(default_factory=list)
+    seen: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 def replies_from_designs(design_rows: list[dict]) -> dict[str, ParsedResponse]:
@@ -69,8 +70,12 @@ def add_task(curation: Curation, source: TaskSource, task: TaskDesign, design: d
         return
     final = TaskDesign(label_space.instruction, task.input_fields, task.output_field)
     rendered = render_task_instances(final, source)
-    if not rendered.instances:
-        detail = f"no sample row rendered: {json.dumps(rendered.skipped)}"
+    instances = distinct_instances(curation.seen, rendered.instances)
+    skipped = dict(rendered.skipped)
+    if len(instances) < len(rendered.instances):
+        skipped["duplicate_instance"] = len(rendered.instances) - len(instances)
+    if not instances:
+        detail = f"no sample row rendered: {json.dumps(skipped)}"
         rejection = Rejection(task, "no_instances", detail, design["prompt_kind"])
         curation.rejections.append(rejection_row(source, rejection, design))
         return
@@ -84,14 +89,26 @@ def add_task(curation: Curation, source: TaskSource, task: TaskDesign, design: d
             "input_fields": task.input_fields,
             "output_field": task.output_field,
             "labels": list(label_space.labels),
-            "instances": len(rendered.instances),
-            "skipped_rows": json.dumps(rendered.skipped),
+            "instances": len(instances),
+            "skipped_rows": json.dumps(skipped),
         }
     )
     curation.samples += [
         {"dataset_id": source.dataset_id, "config": source.config, "task_id": tid, "instance_idx": i, **instance}
-        for i, instance in enumerate(rendered.instances)
+        for i, instance in enumerate(instances)
     ]
+
+
+def distinct_instances(seen: set[tuple[str, str, str]], instances: list[dict]) -> list[dict]:
+    """Drop instances whose (instruction, input, output) the config already produced, e.g. a title
+    task over a QA set whose rows share a passage (the project's rule; the original kept them)."""
+    kept = []
+    for instance in instances:
+        key = (instance["instruction"], instance["input"], instance["output"])
+        if key not in seen:
+            seen.add(key)
+            kept.append(instance)
+    return kept
 
 
 def rejection_row(source: TaskSource, rejection: Rejection, design: dict) -> dict:

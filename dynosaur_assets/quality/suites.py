@@ -14,7 +14,7 @@ validated through the pandas datasource of ONE ephemeral context per process. `g
 imported lazily (~4.5 s, paid once per process); an empty DataFrame validates as success without it.
 
     outcomes = validate_frame("instructions", df, {"hub_datasets": hub_df})
-    rows = quality_rows(outcomes, run_id, partition)   # -> quality_results (sql/quality.sql)
+    rows = quality_rows(outcomes, run_id, partition)   # -> quality_results (sql/schema.sql)
     blocking = failures(outcomes, "error")
 """
 
@@ -215,10 +215,6 @@ def _as_list(value: Any) -> list | None:
         return value.tolist()
     if isinstance(value, (list, tuple)):
         return list(value)
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NA or value is pd.NaT:
-        return None
     return None
 
 
@@ -281,7 +277,11 @@ def _prepare_hub_samples(frame: pd.DataFrame, context: Mapping[str, Any]) -> Non
 def field_names_lookup(context: Mapping[str, Any]) -> dict[tuple[str, str], set[str]] | None:
     """(dataset_id, config) -> field names, from `field_names`, `hub_datasets` or `hub_samples`."""
     if context.get("field_names") is not None:
-        return {tuple(key): set(_as_list(names) or names or []) for key, names in context["field_names"].items()}
+        lookup = {}
+        for key, names in context["field_names"].items():
+            as_list = _as_list(names)
+            lookup[tuple(key)] = set(as_list if as_list is not None else names)
+        return lookup
     hub = context.get("hub_datasets")
     if hub is not None and len(hub) and "field_names" in hub.columns:
         lookup = {}
@@ -633,7 +633,7 @@ def failures(outcomes: Iterable[ExpectationOutcome], severity: str | None = None
 def quality_rows(
     outcomes: Iterable[ExpectationOutcome], run_id: str, partition: str, checked_at: datetime | None = None
 ) -> list[dict]:
-    """Rows for `quality_results` (sql/quality.sql); JSON columns are JSON text."""
+    """Rows for `quality_results` (sql/schema.sql); JSON columns are JSON text."""
     checked_at = checked_at or datetime.now(timezone.utc).replace(tzinfo=None)
     return [
         {

@@ -342,8 +342,8 @@ WARN_DEFECTS = [
     ("hub_samples", "row_idx_in_range", set_cell(1, row_idx=150)),
     ("task_designs", "at_most_three_tasks", set_cell(1, position=4)),
     ("instructions", "input_fields_present", set_cell(1, input_fields=[])),
-    ("instructions", "outputs_within_labels", set_cell(0, labels=["equivalent", "other"],
-                                                       instruction=LABEL_BASE + " Answers must be one of equivalent, other.")),
+    ("instructions", "outputs_within_labels",
+     set_cell(0, labels=["equivalent", "other"], instruction=LABEL_BASE + " Answers must be one of equivalent, other.")),
     ("task_rejections", "instruction_present_unless_unparseable", set_cell(2, instruction=None)),
     ("instruction_samples", "output_not_blank", set_cell(2, output="")),
     ("instruction_samples", "instance_unique_in_dataset", duplicate(0, instance_idx=7)),
@@ -510,7 +510,7 @@ def test_quality_rows_fit_the_quality_results_table():
     outcomes = validate_frame("instructions", bad, context_for("instructions"))
     rows = quality_rows(outcomes, run_id="run-1", partition="glue")
     conn = duckdb.connect()
-    conn.execute((EXPECTATIONS_DIR.parent / "sql" / "quality.sql").read_text())
+    conn.execute((EXPECTATIONS_DIR.parent / "sql" / "schema.sql").read_text())
     conn.executemany(
         f"INSERT INTO quality_results ({', '.join(rows[0])}) VALUES ({', '.join('?' for _ in rows[0])})",
         [list(r.values()) for r in rows],
@@ -520,4 +520,5 @@ def test_quality_rows_fit_the_quality_results_table():
         " FROM quality_results WHERE NOT success"
     ).fetchall()
     assert stored == [("fields_disjoint", "error", False, 1, "t1", ["fields_disjoint"])]
-    assert conn.execute("SELECT count(*) FROM quality_results").fetchone()[0] == len(suite_json("instructions")["expectations"])
+    stored_rows = conn.execute("SELECT count(*) FROM quality_results").fetchone()[0]
+    assert stored_rows == len(suite_json("instructions")["expectations"])

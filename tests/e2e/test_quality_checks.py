@@ -1,0 +1,64 @@
+"""Great Expectations asset checks in a real run: a blocking failure stops downstream assets and names
+the expectation and the row; a WARN failure is recorded and the run goes on."""
+
+import dagster as dg
+
+from dynosaur_assets.design.designer import DesignRun, TaskDesigner
+from dynosaur_assets.tasks import TaskDesign
+
+DATASET = ["dyno-demo/product-reviews"]
+
+
+class PlantedDesigner(TaskDesigner):
+    """The rule-based designer with one planted defect in its replies."""
+
+    plant: str = ""
+
+    def design(self, sources, conn, log) -> DesignRun:
+        run = super().design(sources, conn, log)
+        for replies in run.replies.values():
+            for reply in replies:
+                if self.plant == "unknown_prompt_kind" and reply.prompt_kind == "unaware":
+                    reply.prompt_kind = "sideways"
+                else:
+                    reply.parsed.tasks.append(TaskDesign(f"A fourth {reply.prompt_kind} task.", ["text"], ["label"]))
+        return run
+
+
+def check_evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    return {
+        e.event_specific_data.check_name: e.event_specific_data
+        for e in result.all_events
+        if e.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION
+    }
+
+
+def test_blocking_failure_stops_downstream_and_names_expectation_and_row(pipeline):
+    designer = PlantedDesigner(designer="rules", plant="unknown_prompt_kind")
+    result = pipeline.run(DATASET, resources={"task_designer": designer})
+    assert not result.success
+    evaluation = check_evaluations(result)["task_designs_errors"]
+    assert not evaluation.passed
+    assert "prompt_kind_known" in evaluation.description
+    [failure] = evaluation.metadata["failures"].value
+    assert failure["expectation"] == "prompt_kind_known"
+    assert failure["examples"][0]["dataset_id"] == DATASET[0]
+    assert failure["examples"][0]["prompt_kind"] == "sideways"
+    assert result.asset_materializations_for_node("curation") == []
+    assert pipeline.query("SELECT count(*) FROM instructions") == [(0,)]
+    assert pipeline.query(
+        "SELECT check_name FROM quality_results WHERE NOT success AND severity = 'error'"
+    ) == [("prompt_kind_known",)]
+
+
+def test_warning_is_recorded_and_the_run_goes_on(pipeline):
+    designer = PlantedDesigner(designer="rules", plant="fourth_task")
+    result = pipeline.run(DATASET, resources={"task_designer": designer})
+    assert result.success
+    evaluation = check_evaluations(result)["task_designs_warnings"]
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    assert "at_most_three_tasks" in evaluation.description
+    assert pipeline.query("SELECT count(*) > 0 FROM instructions") == [(True,)]
+    assert pipeline.query(
+        "SELECT DISTINCT suite, check_name FROM quality_results WHERE NOT success"
+    ) == [("task_designs", "at_most_three_tasks")]
