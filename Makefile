@@ -30,5 +30,8 @@ test: $(STAMP)
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+sql: $(STAMP)
+	$(PY) -m dynosaur_assets.summary
+
 clean:
 	rm -rf $(VENV) $(DAGSTER_HOME) data/dynosaur.duckdb data/dynosaur.duckdb.wal

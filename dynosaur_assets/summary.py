@@ -17,3 +17,24 @@ def print_summary(database: Path) -> None:
             sql = (SQL_DIR / "analysis" / name).read_text()
             print(f"\n{sql.splitlines()[0]}")
             conn.sql(sql).show(max_width=200)
+
+
+def print_all(database: Path) -> None:
+    """Print every query of sql/analysis/ (`make sql`), in file-name order, as a table."""
+    with duckdb.connect(str(database), read_only=True) as conn:
+        print(f"\nStore: {database}")
+        for path in sorted((SQL_DIR / "analysis").glob("*.sql")):
+            sql = path.read_text()
+            print(f"\n{path.name}: {sql.splitlines()[0]}")
+            try:
+                conn.sql(sql).show(max_width=200)
+            except duckdb.CatalogException as error:  # a store written before a table was declared
+                print(f"(skipped: {error}; re-run `make run` to create the missing table)")
+
+
+if __name__ == "__main__":
+    import os
+
+    from dynosaur_assets.paths import project_path
+
+    print_all(project_path(os.environ.get("DYNOSAUR_DB", "data/dynosaur.duckdb")))

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import importlib
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -102,6 +103,14 @@ class ExpectationOutcome:
 
 # ---------------------------------------------------------------------------------------------------
 # Suites and the GX context
+
+
+def preload_in_background() -> threading.Thread:
+    """Import Great Expectations (seconds) in a background thread, so the first check of a run
+    does not wait for it."""
+    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True)
+    thread.start()
+    return thread
 
 
 def suite_path(table: str) -> Path:
