@@ -88,7 +88,19 @@ _INVARIANT = frozenset(
 
 _MAX_PHRASE = 4
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9'\-]*")
+# Words, plus punctuation tokens that end a noun phrase.
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'\-]*|[,.;:()\[\]\"?!/]")
+_PUNCT = frozenset(",.;:()[]\"?!/")
+_NUMERIC = re.compile(r"^[0-9][0-9\-.,/]*$")
+
+# Third-person verbs that start a clause after the object noun ("whether the abstract supports ...").
+_CLAUSE_VERBS_3SG = frozenset(
+    """
+    contains supports entails contradicts has matches describes expresses mentions belongs refers
+    follows appears occurs uses states implies requires includes represents means says shows
+    makes gets goes comes talks discusses asks answers expects wants needs gives lies seems
+    becomes remains""".split()
+)
 
 # A leading clause up to the first comma: "given ...,", "based on ...,", "using ...," etc.
 _LEAD_CLAUSE = re.compile(
@@ -135,7 +147,7 @@ def singularize(word: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [w.strip("'-") for w in _WORD.findall(text) if w.strip("'-")]
+    return [w.strip("'-") if w not in _PUNCT else w for w in _TOKEN.findall(text) if w.strip("'-")]
 
 
 def verb_noun(instruction: str) -> tuple[str | None, str | None]:
@@ -146,7 +158,11 @@ def verb_noun(instruction: str) -> tuple[str | None, str | None]:
     words = _words(text)
     if not words:
         return None, None
-    verb_at = next((i for i, w in enumerate(words[:4]) if w in IMPERATIVE_VERBS), 0)
+    verb_at = next((i for i, w in enumerate(words[:4]) if w in IMPERATIVE_VERBS), None)
+    if verb_at is None:  # no known verb near the start: the first word (punctuation skipped)
+        verb_at = next((i for i, w in enumerate(words) if w not in _PUNCT), None)
+        if verb_at is None:
+            return None, None
     verb = words[verb_at]
     head: str | None = None  # last content word of the object noun phrase so far
     size = 0
@@ -154,12 +170,19 @@ def verb_noun(instruction: str) -> tuple[str | None, str | None]:
         if head is None:
             if w in PRONOUNS:
                 return verb, None
-            if w in BOUNDARY or w in MODIFIER or w.isdigit():
+            if w in BOUNDARY or w in MODIFIER or w in _PUNCT or _NUMERIC.match(w):
                 continue
         else:
-            if w in BOUNDARY or w in PRONOUNS or _is_participle(w) or size >= _MAX_PHRASE:
+            if (
+                w in BOUNDARY
+                or w in PRONOUNS
+                or w in _PUNCT
+                or w in _CLAUSE_VERBS_3SG
+                or _is_participle(w)
+                or size >= _MAX_PHRASE
+            ):
                 break
-            if w in MODIFIER or w.isdigit():
+            if w in MODIFIER or _NUMERIC.match(w):
                 continue
         if w.endswith("'s"):  # possessor: the head noun follows ("the user's message")
             head, size = None, 0
