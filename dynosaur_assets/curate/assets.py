@@ -7,6 +7,7 @@ from dynosaur_assets.curate.curation import Curation, curate_source
 from dynosaur_assets.hub.task_sources import load_task_sources
 from dynosaur_assets.metadata import counts_by, counts_metadata, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
+from dynosaur_assets.reports.figures import funnel_figure, reports_dir, verb_noun_figure
 from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import replace_partition
 
@@ -51,12 +52,16 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
             total.instructions += done.instructions
             total.rejections += done.rejections
             total.samples += done.samples
+        folder = reports_dir(duckdb.path())
+        funnel, verbs = funnel_figure(conn, folder), verb_noun_figure(conn, folder)
     yield dg.MaterializeResult(
         asset_key="instructions",
         metadata={
             "valid_tasks": len(total.instructions),
             **counts_metadata("designer", counts_by(r["designer"] for r in total.instructions)),
             "preview": dg.MetadataValue.md(markdown_table(total.instructions, ["task_name", "instruction", "output_field"])),
+            "funnel": dg.MetadataValue.md(funnel),
+            "verb_noun": dg.MetadataValue.md(verbs),
         },
     )
     yield dg.MaterializeResult(

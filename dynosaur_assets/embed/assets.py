@@ -7,6 +7,7 @@ import dagster as dg
 from dynosaur_assets.embed.embedder import instruction_hash, texts_to_embed
 from dynosaur_assets.embed.resources import InstructionEmbedder
 from dynosaur_assets.partitions import hub_dataset_partitions
+from dynosaur_assets.reports.figures import embedding_figure, reports_dir
 from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import insert_rows
 
@@ -43,8 +44,10 @@ def instruction_embeddings(
              "embedding": vector.tolist(), "dataset_id": owner[text], "created_at": now}
             for text, vector in zip(texts, vectors)
         ])
+        picture = embedding_figure(conn, reports_dir(duckdb.path()), embedder.model)
     return dg.MaterializeResult(
         metadata={
+            **({"map": dg.MetadataValue.md(picture)} if picture else {}),
             "model": embedder.model,
             "distinct_instructions": len(wanted),
             "embedded": len(texts),

@@ -53,3 +53,16 @@ def test_embeddings_are_cached_across_runs(pipeline, monkeypatch):
         "SELECT DISTINCT len(embedding), round(list_dot_product(embedding, embedding), 3) FROM instruction_embeddings"
     )
     assert (dims, norm) == (384, 1.0)
+
+
+def test_pictures_are_written_and_embedded_in_metadata(pipeline, monkeypatch):
+    monkeypatch.setenv("DYNOSAUR_DESIGNER", "rules")
+    result = pipeline.run(["acme-nlp/everyday-nli", "dyno-demo/product-reviews"])
+    instructions = [m for m in result.asset_materializations_for_node("curation") if m.asset_key.path == ["instructions"]]
+    assert instructions[0].metadata["funnel"].value.startswith("![Funnel: datasets to instances](data:image/png;base64,")
+    assert "data:image/png;base64," in instructions[0].metadata["verb_noun"].value
+    [embeddings, *_] = result.asset_materializations_for_node("instruction_embeddings")
+    assert "data:image/png;base64," in embeddings.metadata["map"].value
+    reports = pipeline.db.parent / "reports"
+    for name in ("funnel.png", "verb_noun.png", "embedding_map.png"):
+        assert (reports / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

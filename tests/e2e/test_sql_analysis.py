@@ -1,0 +1,214 @@
+"""Every query of sql/analysis/ runs on a materialized store (known values checked independently) and
+on an empty one."""
+
+import importlib.util
+import re
+import shutil
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from locations import EMBEDDED_HUB
+from dynosaur_assets.store import SQL_DIR, apply_schema
+
+ANALYSIS = SQL_DIR / "analysis"
+DATASETS = sorted(
+    ["dyno-demo/film-synopses", "dyno-demo/product-reviews", "acme-nlp/everyday-nli", "openlab/photo-captions"]
+)
+# llm_calls rows added after the (rule-based, call-free) run, so the cost queries have something to sum.
+FAKE_CALLS = [
+    ("h1", "fake-model", "acme-nlp/everyday-nli", 100, 20, 0.01, datetime(2026, 1, 1, 10, 0, 5)),
+    ("h2", "fake-model", "acme-nlp/everyday-nli", 200, 30, 0.02, datetime(2026, 1, 1, 10, 0, 40)),
+    ("h3", "fake-model", "dyno-demo/product-reviews", 50, 10, 0.005, datetime(2026, 1, 1, 10, 5, 0)),
+]
+STOP = set(
+    "a an the of to in on for from with by at about into as and or each its this that these those their your "
+    "given all every".split()
+)
+
+COLUMNS = {
+    "cost_per_dataset.sql": ["dataset_id", "calls", "prompt_tokens", "completion_tokens", "cost_usd", "valid_tasks",
+                             "instances"],
+    "cost_per_run.sql": ["batch_minute", "calls", "datasets", "models", "prompt_tokens", "completion_tokens",
+                         "cached_tokens", "errors", "cost_usd"],
+    "cost_per_valid_task.sql": ["designer", "model", "calls", "cost_usd", "valid_tasks", "instances",
+                                "cost_per_valid_task"],
+    "curation_summary.sql": ["designer", "configs_designed", "proposals", "valid_tasks", "rejections", "instances",
+                             "embedded"],
+    "datasets_added_per_day.sql": ["day", "datasets", "configs", "kept"],
+    "funnel.sql": ["stage", "count"],
+    "funnel_reasons.sql": ["stage", "reason", "count"],
+    "ingestion_summary.sql": ["outcome", "datasets", "configs", "samples"],
+    "instruction_verbs.sql": ["verb", "tasks", "datasets"],
+    "label_balance.sql": ["dataset_id", "task_id", "num_labels", "instances", "top_output", "top_output_share"],
+    "quality_failures_over_time.sql": ["day", "suite", "check_name", "severity", "failures", "checks"],
+    "rejections_by_rule.sql": ["rule", "tasks", "configs"],
+    "tasks_by_designer.sql": ["designer", "model", "tasks", "instances"],
+    "tasks_by_license.sql": ["license", "datasets", "tasks", "instances"],
+    "tasks_by_task_category.sql": ["task_category", "datasets", "tasks", "instances"],
+    "verb_noun_pairs.sql": ["verb", "noun", "tasks", "datasets"],
+}
+
+
+def _pipeline_class():
+    """The Pipeline of tests/e2e/conftest.py (not importable by name beside tests/conftest.py)."""
+    spec = importlib.util.spec_from_file_location("e2e_conftest_pipeline", Path(__file__).with_name("conftest.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Pipeline
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    """One rule-based run over DATASETS into a store of its own, plus FAKE_CALLS."""
+    tmp = tmp_path_factory.mktemp("sql_analysis")
+    hub_dir, db = tmp / "hub", tmp / "dynosaur.duckdb"
+    shutil.copytree(EMBEDDED_HUB, hub_dir)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DYNOSAUR_HUB", "local")
+        mp.setenv("DYNOSAUR_HUB_DIR", str(hub_dir))
+        mp.setenv("DYNOSAUR_DB", str(db))
+        mp.setenv("DYNOSAUR_DESIGNER", "rules")
+        assert _pipeline_class()(hub_dir, db).run(DATASETS).success
+    with duckdb.connect(str(db)) as conn:
+        conn.executemany(
+            "INSERT INTO llm_calls (request_hash, model, prompt_kind, dataset_id, prompt_tokens, completion_tokens,"
+            " cached_tokens, cost_usd, latency_s, attempts, created_at) VALUES (?, ?, 'aware', ?, ?, ?, 0, ?, 1.0, 1, ?)",
+            FAKE_CALLS,
+        )
+    return db
+
+
+def run_file(conn: duckdb.DuckDBPyConnection, name: str) -> tuple[list[str], list[dict]]:
+    rel = conn.sql((ANALYSIS / name).read_text())
+    columns = rel.columns
+    return columns, [dict(zip(columns, row)) for row in rel.fetchall()]
+
+
+def scalar(conn: duckdb.DuckDBPyConnection, sql: str):
+    return conn.execute(sql).fetchone()[0]
+
+
+def first_word(text: str) -> str:
+    return re.match(r"[^A-Za-z]*([A-Za-z]+)", text).group(1).lower()
+
+
+def verb_noun(text: str) -> tuple[str, str]:
+    words = re.findall(r"[a-z]+", text.lower())
+    return words[0], next((w for w in words[1:5] if w not in STOP), "(none)")
+
+
+def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dict]) -> None:
+    """One value per file, recomputed without the file's SQL."""
+    by = lambda key: {r[key]: r for r in rows}  # noqa: E731
+    if name == "funnel.sql":
+        funnel = {r["stage"]: r["count"] for r in rows}
+        assert [r["stage"] for r in rows] == ["datasets", "configs", "kept", "proposals", "valid_tasks", "instances"]
+        assert funnel["kept"] == scalar(conn, "SELECT count(*) FROM hub_datasets WHERE keep") > 0
+        assert funnel["datasets"] == len(DATASETS)
+        assert funnel["instances"] == scalar(conn, "SELECT count(*) FROM instruction_samples") > 0
+    elif name == "funnel_reasons.sql":
+        drops = dict(conn.execute("SELECT config || dataset_id, drop_reason FROM hub_datasets WHERE NOT keep").fetchall())
+        dropped = {r["reason"]: r["count"] for r in rows if r["stage"] == "dropped"}
+        assert dropped == dict(Counter(drops.values())) and sum(dropped.values()) == 2
+        assert sum(r["count"] for r in rows if r["stage"] == "rejected") == scalar(conn, "SELECT count(*) FROM task_rejections")
+    elif name == "tasks_by_license.sql":
+        nli = scalar(conn, "SELECT count(*) FROM instructions WHERE dataset_id = 'acme-nlp/everyday-nli'")
+        reviews = scalar(conn, "SELECT count(*) FROM instructions WHERE dataset_id = 'dyno-demo/product-reviews'")
+        assert by("license")["cc-by-4.0"]["tasks"] == nli > 0  # everyday-nli is cc-by-4.0; photo-captions is dropped
+        assert by("license")["apache-2.0"]["tasks"] == reviews > 0
+    elif name == "tasks_by_task_category.sql":
+        expected = Counter()
+        for categories, n in conn.execute(
+            "SELECT h.task_categories, count(*) FROM instructions i JOIN hub_datasets h USING (dataset_id, config) GROUP BY ALL"
+        ).fetchall():
+            for category in categories or ["none"]:
+                expected[category] += n
+        assert {r["task_category"]: r["tasks"] for r in rows} == dict(expected)
+    elif name == "tasks_by_designer.sql":
+        assert [(r["designer"], r["model"], r["tasks"], r["instances"]) for r in rows] == [
+            ("rules", None, scalar(conn, "SELECT count(*) FROM instructions"),
+             scalar(conn, "SELECT count(*) FROM instruction_samples"))
+        ]
+    elif name == "cost_per_dataset.sql":
+        nli = by("dataset_id")["acme-nlp/everyday-nli"]
+        assert nli["cost_usd"] == pytest.approx(sum(c[5] for c in FAKE_CALLS if c[2] == "acme-nlp/everyday-nli"))
+        assert (nli["calls"], nli["prompt_tokens"]) == (2, 300)
+        films = by("dataset_id")["dyno-demo/film-synopses"]
+        assert (films["calls"], films["cost_usd"], films["valid_tasks"]) == (0, 0.0, 0)
+        assert len(rows) == len(DATASETS)
+    elif name == "cost_per_run.sql":
+        batches = Counter(c[6].replace(second=0) for c in FAKE_CALLS)
+        assert [(r["batch_minute"], r["calls"]) for r in rows] == sorted(batches.items())
+        assert rows[0]["cost_usd"] == pytest.approx(0.03)
+    elif name == "cost_per_valid_task.sql":
+        [rules] = rows  # the fake calls are linked to no task design, so they cost no designer anything
+        assert (rules["designer"], rules["cost_usd"], rules["cost_per_valid_task"]) == ("rules", 0.0, 0.0)
+        assert rules["valid_tasks"] == scalar(conn, "SELECT count(*) FROM instructions WHERE designer = 'rules'")
+    elif name == "instruction_verbs.sql":
+        counts = Counter(first_word(i) for (i,) in conn.execute("SELECT instruction FROM instructions").fetchall())
+        assert rows[0]["tasks"] == max(counts.values())
+        assert {r["verb"]: r["tasks"] for r in rows} == dict(counts)  # fewer than 25 distinct words here
+    elif name == "verb_noun_pairs.sql":
+        counts = Counter(verb_noun(i) for (i,) in conn.execute("SELECT instruction FROM instructions").fetchall())
+        assert len(counts) <= 25  # so the LIMIT 25 keeps every pair
+        assert {(r["verb"], r["noun"]): r["tasks"] for r in rows} == dict(counts)
+        assert rows[0]["tasks"] == max(counts.values())
+    elif name == "label_balance.sql":
+        labelled = conn.execute(
+            "SELECT dataset_id, task_id, len(labels) FROM instructions WHERE len(coalesce(labels, [])) > 0"
+        ).fetchall()
+        assert len(rows) == len(labelled) > 0
+        dataset_id, task_id, num_labels = labelled[0]
+        outputs = Counter(o for (o,) in conn.execute(
+            "SELECT output FROM instruction_samples WHERE dataset_id = ? AND task_id = ?", [dataset_id, task_id]
+        ).fetchall())
+        row = by("task_id")[task_id]
+        assert row["num_labels"] == num_labels and row["instances"] == sum(outputs.values())
+        assert row["top_output_share"] == pytest.approx(max(outputs.values()) / sum(outputs.values()), abs=1e-4)
+        assert outputs[row["top_output"]] == max(outputs.values())
+    elif name == "datasets_added_per_day.sql":
+        days = Counter(d.date() for (d,) in conn.execute("SELECT ingested_at FROM hub_datasets").fetchall())
+        assert {r["day"]: r["configs"] for r in rows} == dict(days)
+        assert sum(r["datasets"] for r in rows) >= len(DATASETS)
+    elif name == "quality_failures_over_time.sql":
+        total, failed = conn.execute("SELECT count(*), count(*) FILTER (WHERE NOT success) FROM quality_results").fetchone()
+        assert sum(r["checks"] for r in rows) == total > 0
+        assert sum(r["failures"] for r in rows) == failed
+    elif name == "ingestion_summary.sql":
+        assert by("outcome")["kept"]["configs"] == scalar(conn, "SELECT count(*) FROM hub_datasets WHERE keep")
+    elif name == "curation_summary.sql":
+        assert by("designer")["rules"]["valid_tasks"] == scalar(conn, "SELECT count(*) FROM instructions")
+    elif name == "rejections_by_rule.sql":
+        assert sum(r["tasks"] for r in rows) == scalar(conn, "SELECT count(*) FROM task_rejections")
+    else:
+        raise AssertionError(f"no known value checked for {name}")
+
+
+def test_every_file_is_covered():
+    assert sorted(p.name for p in ANALYSIS.glob("*.sql")) == sorted(COLUMNS)
+    for path in ANALYSIS.glob("*.sql"):
+        assert path.read_text().startswith("-- "), f"{path.name} must open with a '-- ' comment line"
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_query_columns_and_known_value(store, name):
+    with duckdb.connect(str(store), read_only=True) as conn:
+        columns, rows = run_file(conn, name)
+        assert columns == COLUMNS[name]
+        check_known_value(conn, name, rows)
+
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_query_runs_on_an_empty_store(name):
+    with duckdb.connect() as conn:
+        apply_schema(conn)
+        columns, rows = run_file(conn, name)
+    assert columns == COLUMNS[name]
+    if name == "funnel.sql":
+        assert [r["count"] for r in rows] == [0] * 6
+    else:
+        assert rows == []
