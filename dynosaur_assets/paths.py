@@ -20,7 +20,8 @@ ENV_DEFAULTS = {
 
 
 def apply_env_defaults() -> None:
-    """Give every DYNOSAUR_* variable its documented default, so `EnvVar`s always resolve.
+    """Give every variable the resources read its documented default, so `EnvVar`s always resolve
+    (an empty OPENAI_BASE_URL means the default endpoint: the resources pass it explicitly).
 
     With the local Hub, huggingface_hub is also put offline (it reads this at import time), so a
     local run never waits on network retries.

@@ -5,6 +5,7 @@ import functools
 import dagster as dg
 from pydantic import Field
 
+from dynosaur_assets.design.designer import DEFAULT_BASE_URL
 from dynosaur_assets.embed.embedder import Embedder, MiniLMEmbedder, OpenAIEmbedder
 
 
@@ -26,5 +27,5 @@ class InstructionEmbedder(dg.ConfigurableResource):
         if self.backend == "minilm":
             return shared_minilm()
         if self.backend == "openai":
-            return OpenAIEmbedder(self.api_key, self.base_url or None)
+            return OpenAIEmbedder(self.api_key, self.base_url or DEFAULT_BASE_URL)
         raise ValueError(f"DYNOSAUR_EMBEDDER must be minilm or openai, got {self.backend!r}")
