@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -135,11 +136,31 @@ def _wait_for_text(driver, needles: list[str], timeout: float = WAIT) -> str:
     return _body(driver)
 
 
+def _dismiss_onboarding(driver) -> None:
+    """Close the "Join the Dagster community" dialog shown on a fresh browser profile."""
+    for button in driver.find_elements(By.XPATH, "//button[normalize-space()='Skip']"):
+        if button.is_displayed():
+            button.click()
+
+
 def test_asset_graph_shows_every_asset_and_the_checks(ui, driver):
     REPORTS.mkdir(parents=True, exist_ok=True)
-    driver.get(f"{ui['url']}/asset-groups")
+    driver.get(f"{ui['url']}/assets")  # the catalog lists every asset key
     _wait_for_text(driver, ASSETS)
-    time.sleep(1)  # let the graph finish laying out before the picture
+    _dismiss_onboarding(driver)
+
+    # The global lineage starts with its groups collapsed; `expanded` opens all four. Zoomed to fit,
+    # long names are middle-truncated ("instru…_embeddings"), so a prefix…suffix line counts too.
+    expanded = ",".join(f"global@global:{group}" for group in ("hub", "design", "curate", "embed"))
+    driver.get(f"{ui['url']}/asset-groups?expanded={urllib.parse.quote(expanded)}")
+
+    def shown(text: str, asset: str) -> bool:
+        return asset in text or any(
+            "…" in line and asset.startswith(line.split("…")[0]) and asset.endswith(line.split("…")[1])
+            for line in text.splitlines() if line.count("…") == 1)
+
+    WebDriverWait(driver, WAIT).until(lambda d: all(shown(_body(d), asset) for asset in ASSETS))
+    time.sleep(1.5)  # let the graph finish laying out before the picture
     driver.save_screenshot(str(REPORTS / "ui_asset_graph.png"))
 
     driver.get(f"{ui['url']}/assets/task_designs?view=checks")
@@ -157,10 +178,18 @@ def test_materialization_shows_preview_and_funnel(ui, driver):
     _wait_for_text(driver, ["preview", "funnel"])
     WebDriverWait(driver, WAIT).until(lambda d: any(p in _body(d) for p in prefixes))
 
+    _dismiss_onboarding(driver)
+    # funnel is the first Markdown entry too big to show inline: open it ("[Show Markdown]").
+    links = WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_elements(By.XPATH, "//a[normalize-space()='[Show Markdown]']"))
+    links[0].click()
+
     def funnel_images(d):
         return [img for img in d.find_elements(By.TAG_NAME, "img")
                 if (img.get_attribute("src") or "").startswith("data:image/png")]
 
     images = WebDriverWait(driver, WAIT).until(funnel_images)
-    assert images[0].get_attribute("naturalWidth") not in (None, "0")
+    WebDriverWait(driver, WAIT).until(lambda d: images[0].get_attribute("naturalWidth") not in (None, "0"))
+    _wait_for_text(driver, ["funnel", "Close"])
+    time.sleep(0.5)
     driver.save_screenshot(str(REPORTS / "ui_materialization.png"))
