@@ -9,6 +9,7 @@ import dagster as dg
 from pydantic import Field
 
 from dynosaur_assets.hub.cards import DatasetCard, parse_card
+from dynosaur_assets.hub.filters import card_drop_reason
 from dynosaur_assets.hub.sampling import ConfigSample, sample_configs
 from dynosaur_assets.method import CONFIG_TIME_BUDGET_S
 from dynosaur_assets.paths import project_path
@@ -105,14 +106,10 @@ class HubSource(dg.ConfigurableResource):
 
     def read_dataset(self, dataset_id: str) -> DatasetRead:
         """Read one dataset's card, then sample its configs unless the card already drops it."""
-        from datasets import get_dataset_config_names
-
-        from dynosaur_assets.hub.filters import card_drop_reason
-
         client = self.client()
         card = parse_card(client.card_text(dataset_id))
         path = client.data_path(dataset_id)
-        configs = card.configs or _config_names(get_dataset_config_names, path, self.hf_token)
+        configs = card.configs or _config_names(path, self.hf_token)
         if card_drop_reason(card):
             return DatasetRead(dataset_id, card, configs or ["default"], {})
         samples = sample_configs(path, configs, self.config_time_budget_s, self.hf_token)
@@ -123,9 +120,12 @@ class HubSource(dg.ConfigurableResource):
         return "hf" if self.hub == "hf" else "local"
 
 
-def _config_names(get_names, path: str, token: str | None) -> list[str]:
+def _config_names(path: str, token: str | None) -> list[str]:
+    """Configs `datasets` finds for a repo whose card declares none (empty when it cannot read it)."""
+    from datasets import get_dataset_config_names
+
     try:
-        return list(get_names(path, token=token))
+        return list(get_dataset_config_names(path, token=token))
     except Exception:  # noqa: BLE001 - an unreadable repo becomes a load_error row, not a crash
         return []
 

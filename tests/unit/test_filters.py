@@ -4,7 +4,6 @@ import pytest
 
 from dynosaur_assets.hub.cards import DatasetCard
 from dynosaur_assets.hub.filters import (
-    DROP_REASONS,
     card_drop_reason,
     fields_drop_reason,
     language_drop_reason,
@@ -110,17 +109,3 @@ def test_config_precedence_card_then_fields_then_loading_then_rows():
     assert config_drop_reason(make_card(), empty, TWO_FIELDS) == "no_rows"
     assert config_drop_reason(make_card(), GOOD_SAMPLE, TWO_FIELDS) is None
 
-
-def test_drop_reasons_are_listed_in_checking_order():
-    assert DROP_REASONS == (
-        "unreadable_card",
-        "no_license",
-        "disallowed_license",
-        "non_english",
-        "translation",
-        "media_field",
-        "too_few_fields",
-        "load_error",
-        "timeout",
-        "no_rows",
-    )
