@@ -18,7 +18,7 @@ from dynosaur_assets.embed.resources import InstructionEmbedder  # noqa: E402
 from dynosaur_assets.hub.assets import hub_ingestion  # noqa: E402
 from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
 from dynosaur_assets.hub.source import HubSource  # noqa: E402
-from dynosaur_assets.jobs import dynosaur_job  # noqa: E402
+from dynosaur_assets.jobs import curation_of_designs_job, dynosaur_job  # noqa: E402
 from dynosaur_assets.quality.checks import quality_checks  # noqa: E402
 from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
 
@@ -47,7 +47,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 defs = dg.Definitions(
     assets=[hub_ingestion, task_designs, curation, instruction_embeddings],
     asset_checks=quality_checks,
-    jobs=[dynosaur_job],
+    jobs=[dynosaur_job, curation_of_designs_job],
     sensors=[new_hub_datasets],
     resources=build_resources(),
     executor=dg.in_process_executor,

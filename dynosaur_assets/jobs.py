@@ -15,3 +15,11 @@ def partition_range_tags(first: str, last: str) -> dict[str, str]:
         "dagster/asset_partition_range_start": first,
         "dagster/asset_partition_range_end": last,
     }
+
+
+curation_of_designs_job = dg.define_asset_job(
+    "curation_of_designs",
+    selection=dg.AssetSelection.assets("task_designs").downstream(include_self=False),
+    description="Curate and embed datasets whose task designs are stored (no LLM call), e.g. the "
+    "datasets a budget stop materialized before it failed the run.",
+)

@@ -20,6 +20,7 @@ from dynosaur_assets.quality.suites import preload_in_background  # noqa: E402
 from dynosaur_assets.summary import print_summary  # noqa: E402
 
 log = logging.getLogger("dynosaur")
+INFO_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def register_partitions(instance: dg.DagsterInstance) -> list[str]:
@@ -42,13 +43,33 @@ def materialize(instance: dg.DagsterInstance, dataset_ids: list[str]) -> bool:
     ok = True
     for first, last in contiguous_segments(ordered, set(dataset_ids)):
         result = job.execute_in_process(
-            instance=instance,
-            tags=partition_range_tags(first, last),
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            raise_on_error=False,
+            instance=instance, tags=partition_range_tags(first, last), run_config=INFO_LOGS, raise_on_error=False
         )
         ok = ok and result.success
+        if not result.success:
+            process_designed(instance, result)
     return ok
+
+
+def process_designed(
+    instance: dg.DagsterInstance, failed: dg.ExecuteInProcessResult, resources: dict | None = None
+) -> list[str]:
+    """Curate and embed the datasets a failed run materialized `task_designs` for (a budget stop keeps
+    and processes what was paid for); return their ids."""
+    designed = sorted({
+        event.partition
+        for event in failed.get_asset_materialization_events()
+        if event.asset_key == dg.AssetKey("task_designs") and event.partition
+    })
+    if not designed:
+        return []
+    log.info("processing %d datasets whose task designs were stored before the run stopped", len(designed))
+    job = defs.resolve_job_def("curation_of_designs")
+    ordered = instance.get_dynamic_partitions(hub_dataset_partitions.name)
+    for first, last in contiguous_segments(ordered, set(designed)):
+        job.execute_in_process(instance=instance, tags=partition_range_tags(first, last), run_config=INFO_LOGS,
+                               resources=resources, raise_on_error=False)
+    return designed
 
 
 def main(argv: list[str] | None = None) -> int:

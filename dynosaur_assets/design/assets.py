@@ -1,5 +1,7 @@
 """Step 2 asset: `task_designs`, the tasks each designer proposed per config and prompt kind."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
 from dynosaur_assets.design.designer import TaskDesigner
@@ -20,37 +22,53 @@ from dynosaur_assets.store import replace_partition
 )
 def task_designs(
     context: dg.AssetExecutionContext, task_designer: TaskDesigner, duckdb: DynosaurDuckDB
-) -> dg.MaterializeResult:
-    """Ask the designer (LLM or rule-based) for up to three tasks per config and prompt kind."""
+) -> Iterator[dg.MaterializeResult | dg.AssetMaterialization]:
+    """Ask the designer (LLM or rule-based) for up to three tasks per config and prompt kind.
+
+    When the run stops early (LLM budget reached, a call failed, dry run), the datasets whose every
+    prompt was answered are written and materialized one partition at a time; the step then fails
+    naming the datasets left unmaterialized."""
     with duckdb.get_connection() as conn:
         sources = {d: load_task_sources(conn, d) for d in context.partition_keys}
         run = task_designer.design([s for group in sources.values() for s in group], conn, context.log)
-        rows = []
+        rows_by_dataset = {}
         for dataset_id, group in sources.items():
-            dataset_rows = [
-                row for s in group for reply in run.replies.get(s.task_name, []) for row in design_rows(s, reply)
-            ]
             if dataset_id in run.unfinished:
                 context.log.warning(f"{dataset_id}: left unmaterialized, {run.stop_reason}")
                 continue
-            replace_partition(conn, dataset_id, {"task_designs": dataset_rows})
-            rows += dataset_rows
+            rows_by_dataset[dataset_id] = [
+                row for s in group for reply in run.replies.get(s.task_name, []) for row in design_rows(s, reply)
+            ]
+            replace_partition(conn, dataset_id, {"task_designs": rows_by_dataset[dataset_id]})
+    if not run.unfinished:
+        rows = [row for dataset_rows in rows_by_dataset.values() for row in dataset_rows]
+        yield dg.MaterializeResult(metadata=_metadata(rows, sum(len(g) for g in sources.values()), run.designer)
+                                   | run.metadata)
+        return
+    for dataset_id, dataset_rows in rows_by_dataset.items():
+        yield dg.AssetMaterialization(
+            asset_key=context.asset_key,
+            partition=dataset_id,
+            metadata=_metadata(dataset_rows, len(sources[dataset_id]), run.designer),
+        )
+    raise dg.Failure(
+        description=f"{run.stop_reason}; left unmaterialized: {', '.join(sorted(run.unfinished))}. "
+        f"Materialized: {len(rows_by_dataset)} datasets whose prompts were all answered (their downstream "
+        "assets need no LLM call: `make run` or the `curation_of_designs` job processes them). Every "
+        "response already paid for is stored in llm_calls and is reused on the next run.",
+        metadata=run.metadata,
+    )
+
+
+def _metadata(rows: list[dict], configs: int, designer: str) -> dict:
     proposals = [r for r in rows if not r.get("parse_error")]
-    metadata = {
-        "designer": run.designer,
-        "configs": sum(len(g) for g in sources.values()),
+    return {
+        "designer": designer,
+        "configs": configs,
         "proposals": len(proposals),
         "unparsed_replies": len(rows) - len(proposals),
         **counts_metadata("parse_error", counts_by(r.get("parse_error") for r in rows)),
-        **run.metadata,
         "preview": dg.MetadataValue.md(
             markdown_table(proposals, ["task_name", "prompt_kind", "instruction", "output_field"])
         ),
     }
-    if run.unfinished:
-        raise dg.Failure(
-            description=f"{run.stop_reason}; left unmaterialized: {', '.join(sorted(run.unfinished))}. "
-            "Every response already paid for is stored in llm_calls and is reused on the next run.",
-            metadata=metadata,
-        )
-    return dg.MaterializeResult(metadata=metadata)

@@ -5,6 +5,7 @@ import dagster as dg
 import pytest
 
 from dynosaur_assets.design.designer import TaskDesigner
+from dynosaur_assets.run import process_designed
 from servers.openai_server import serve_openai
 
 SECRET = "sk-test-0123456789abcdefghijklmnopqrstuv"
@@ -50,13 +51,27 @@ def test_calls_are_stored_reused_and_keep_no_secret(pipeline, llm_env):
 def test_budget_stops_new_requests_and_keeps_what_was_paid(pipeline, llm_env):
     designer = TaskDesigner(designer="openai", api_key=SECRET, base_url=llm_env.base_url,
                             concurrency=1, budget_usd="0.0000001")
+    assert pipeline.run(DATASETS[:1], resources={"task_designer": designer}).success is False
+    assert llm_env.request_count == 1
+    # The first dataset's second prompt is paid on a new run; then its both replies are in the store.
+    pipeline.run(DATASETS[:1], resources={"task_designer": designer})
+    assert llm_env.request_count == 2
+
     result = pipeline.run(DATASETS, resources={"task_designer": designer})
     assert not result.success
     failure = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
     message = str(failure[0].event_specific_data.error)
-    assert "budget" in message and "left unmaterialized" in message
-    paid = pipeline.query("SELECT count(*) FROM llm_calls")[0][0]
-    assert paid == llm_env.request_count == 1
+    assert "budget" in message and f"left unmaterialized: {DATASETS[1]}, {DATASETS[2]}." in message
+    assert llm_env.request_count == pipeline.query("SELECT count(*) FROM llm_calls")[0][0] == 3
+    designed = {e.partition for e in result.get_asset_materialization_events()
+                if e.asset_key == dg.AssetKey("task_designs")}
+    assert designed == {DATASETS[0]}
+    assert pipeline.query("SELECT DISTINCT dataset_id FROM task_designs") == [(DATASETS[0],)]
+
+    assert process_designed(pipeline.instance, result) == [DATASETS[0]]
+    assert pipeline.instance.get_materialized_partitions(dg.AssetKey("instructions")) == {DATASETS[0]}
+    assert pipeline.query("SELECT DISTINCT dataset_id FROM instruction_samples") == [(DATASETS[0],)]
+    assert llm_env.request_count == 3
 
 
 def test_dry_run_estimates_cost_without_any_request(pipeline, llm_env):
