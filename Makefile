@@ -17,9 +17,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m compileall -q -j 0 $(VENV) > /dev/null || true
 	touch $(STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml:
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	touch $@
+	cp dagster.yaml $@
 
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m dynosaur_assets.run
