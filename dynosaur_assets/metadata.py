@@ -7,6 +7,7 @@ import dagster as dg
 
 PREVIEW_ROWS = 5
 PREVIEW_CELL_CHARS = 80
+DATASET_ROWS = 100
 
 
 def markdown_table(rows: list[dict], columns: list[str], limit: int = PREVIEW_ROWS) -> str:
@@ -34,3 +35,14 @@ def counts_by(values: Iterable[str | None]) -> dict[str, int]:
 def counts_metadata(prefix: str, counts: dict[str, int]) -> dict[str, dg.MetadataValue]:
     """One integer metadata entry per counted key, e.g. `dropped/no_license`."""
     return {f"{prefix}/{key}": dg.MetadataValue.int(value) for key, value in counts.items()}
+
+
+def datasets_table(counts: dict[str, dict[str, int]], limit: int = DATASET_ROWS) -> dg.MetadataValue:
+    """One Markdown line per dataset of the run with its counts, so a run over many partitions shows
+    each partition's figures (the first `limit` datasets; the rest are counted)."""
+    columns = ["dataset_id", *next(iter(counts.values()), {})]
+    rows = [{"dataset_id": dataset_id, **values} for dataset_id, values in counts.items()]
+    table = markdown_table(rows, columns, limit)
+    if len(rows) > limit:
+        table += f"\n\n_{len(rows) - limit} more datasets: query the tables by dataset_id_"
+    return dg.MetadataValue.md(table)

@@ -5,7 +5,7 @@ import duckdb
 
 from dynosaur_assets.curate.curation import Curation, curate_source
 from dynosaur_assets.hub.task_sources import load_task_sources
-from dynosaur_assets.metadata import counts_by, counts_metadata, markdown_table
+from dynosaur_assets.metadata import counts_by, counts_metadata, datasets_table, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.reports.figures import funnel_figure, reports_dir, verb_noun_figure
 from dynosaur_assets.resources import DynosaurDuckDB
@@ -36,7 +36,7 @@ def design_rows_by_config(conn: duckdb.DuckDBPyConnection, dataset_id: str) -> d
 )
 def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
     """Apply the validity rules, the merge, the label space and rendering to each config's designs."""
-    total = Curation()
+    total, per_dataset = Curation(), {}
     with duckdb.get_connection() as conn:
         for dataset_id in context.partition_keys:
             designs = design_rows_by_config(conn, dataset_id)
@@ -49,15 +49,19 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
             tables = {"instructions": done.instructions, "task_rejections": done.rejections,
                       "instruction_samples": done.samples}
             replace_partition(conn, dataset_id, tables)
+            per_dataset[dataset_id] = {"valid_tasks": len(done.instructions), "rejections": len(done.rejections),
+                                       "instances": len(done.samples)}
             total.instructions += done.instructions
             total.rejections += done.rejections
             total.samples += done.samples
         folder = reports_dir(duckdb.path())
         funnel, verbs = funnel_figure(conn, folder), verb_noun_figure(conn, folder)
+    by_dataset = datasets_table(per_dataset)
     yield dg.MaterializeResult(
         asset_key="instructions",
         metadata={
             "valid_tasks": len(total.instructions),
+            "per_dataset": by_dataset,
             **counts_metadata("designer", counts_by(r["designer"] for r in total.instructions)),
             "preview": dg.MetadataValue.md(markdown_table(total.instructions, ["task_name", "instruction", "output_field"])),
             "funnel": dg.MetadataValue.md(funnel),
@@ -68,6 +72,7 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
         asset_key="task_rejections",
         metadata={
             "rejections": len(total.rejections),
+            "per_dataset": by_dataset,
             **counts_metadata("rule", counts_by(r["rule"] for r in total.rejections)),
             "preview": dg.MetadataValue.md(markdown_table(total.rejections, ["task_name", "rule", "detail"])),
         },
@@ -76,6 +81,7 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
         asset_key="instruction_samples",
         metadata={
             "instances": len(total.samples),
+            "per_dataset": by_dataset,
             "preview": dg.MetadataValue.md(markdown_table(total.samples, ["taskname", "instruction", "input", "output"])),
         },
     )

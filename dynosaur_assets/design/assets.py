@@ -7,7 +7,7 @@ import dagster as dg
 from dynosaur_assets.design.designer import TaskDesigner
 from dynosaur_assets.design.replies import design_rows
 from dynosaur_assets.hub.task_sources import load_task_sources
-from dynosaur_assets.metadata import counts_by, counts_metadata, markdown_table
+from dynosaur_assets.metadata import counts_by, counts_metadata, datasets_table, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import replace_partition
@@ -42,8 +42,13 @@ def task_designs(
             replace_partition(conn, dataset_id, {"task_designs": rows_by_dataset[dataset_id]})
     if not run.unfinished:
         rows = [row for dataset_rows in rows_by_dataset.values() for row in dataset_rows]
-        yield dg.MaterializeResult(metadata=_metadata(rows, sum(len(g) for g in sources.values()), run.designer)
-                                   | run.metadata)
+        per_dataset = {
+            dataset_id: {"configs": len(sources[dataset_id]),
+                         "proposals": sum(not r.get("parse_error") for r in dataset_rows)}
+            for dataset_id, dataset_rows in rows_by_dataset.items()
+        }
+        metadata = _metadata(rows, sum(len(g) for g in sources.values()), run.designer)
+        yield dg.MaterializeResult(metadata=metadata | {"per_dataset": datasets_table(per_dataset)} | run.metadata)
         return
     for dataset_id, dataset_rows in rows_by_dataset.items():
         yield dg.AssetMaterialization(

@@ -4,7 +4,7 @@ import dagster as dg
 
 from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.source import HubSource
-from dynosaur_assets.metadata import counts_by, counts_metadata, markdown_table
+from dynosaur_assets.metadata import counts_by, counts_metadata, datasets_table, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import replace_partition
@@ -33,7 +33,7 @@ GROUP = "hub"
 )
 def hub_ingestion(context: dg.AssetExecutionContext, hub_source: HubSource, duckdb: DynosaurDuckDB):
     """Read each selected dataset's card and samples, then replace its rows in both tables."""
-    all_datasets, all_samples = [], []
+    all_datasets, all_samples, per_dataset = [], [], {}
     with duckdb.get_connection() as conn:
         for dataset_id in context.partition_keys:
             read = hub_source.read_dataset(dataset_id)
@@ -42,6 +42,8 @@ def hub_ingestion(context: dg.AssetExecutionContext, hub_source: HubSource, duck
             )
             replace_partition(conn, dataset_id, {"hub_datasets": datasets, "hub_samples": samples})
             context.log.info(f"{dataset_id}: {len(datasets)} configs, {len(samples)} sample rows")
+            per_dataset[dataset_id] = {"configs": len(datasets), "kept": sum(r["keep"] for r in datasets),
+                                       "sample_rows": len(samples)}
             all_datasets += datasets
             all_samples += samples
     kept = [row for row in all_datasets if row["keep"]]
@@ -53,6 +55,7 @@ def hub_ingestion(context: dg.AssetExecutionContext, hub_source: HubSource, duck
             "kept": len(kept),
             "dropped": len(all_datasets) - len(kept),
             **counts_metadata("dropped", counts_by(r["drop_reason"] for r in all_datasets)),
+            "per_dataset": datasets_table(per_dataset),
             "preview": dg.MetadataValue.md(
                 markdown_table(all_datasets, ["task_name", "license", "multilinguality", "keep", "drop_reason"])
             ),
@@ -63,6 +66,7 @@ def hub_ingestion(context: dg.AssetExecutionContext, hub_source: HubSource, duck
         metadata={
             "rows": len(all_samples),
             "configs": len({(r["dataset_id"], r["config"]) for r in all_samples}),
+            "per_dataset": datasets_table(per_dataset),
             "preview": dg.MetadataValue.md(markdown_table(all_samples, ["task_name", "split", "row_idx", "row"])),
         },
     )

@@ -61,6 +61,12 @@ def test_pictures_are_written_and_embedded_in_metadata(pipeline, monkeypatch):
     instructions = [m for m in result.asset_materializations_for_node("curation") if m.asset_key.path == ["instructions"]]
     assert instructions[0].metadata["funnel"].value.startswith("![Funnel: datasets to instances](data:image/png;base64,")
     assert "data:image/png;base64," in instructions[0].metadata["verb_noun"].value
+    per_dataset = instructions[0].metadata["per_dataset"].value
+    for dataset_id in ("acme-nlp/everyday-nli", "dyno-demo/product-reviews"):
+        [(tasks, instances)] = pipeline.query(
+            "SELECT (SELECT count(*) FROM instructions WHERE dataset_id = $1), "
+            "(SELECT count(*) FROM instruction_samples WHERE dataset_id = $1)", [dataset_id])
+        assert f"| {dataset_id} | {tasks} |" in per_dataset and f"| {instances} |" in per_dataset
     [embeddings, *_] = result.asset_materializations_for_node("instruction_embeddings")
     assert "data:image/png;base64," in embeddings.metadata["map"].value
     reports = pipeline.db.parent / "reports"
