@@ -17,7 +17,8 @@ from dynosaur_assets.design.parse import parse_response
 from dynosaur_assets.design.pricing import PriceTable, estimate_cost
 from dynosaur_assets.design.prompts import design_messages, prompt_kinds, too_few_prompt_fields
 from dynosaur_assets.design.replies import DesignReply, rules_replies
-from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_MODEL, DESIGN_TEMPERATURE
+from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_TEMPERATURE
+from dynosaur_assets.paths import ENV_DEFAULTS
 from dynosaur_assets.tasks import TaskSource
 
 OPENAI_DESIGNER = "openai"
@@ -42,7 +43,7 @@ class TaskDesigner(dg.ConfigurableResource):
     designer: str = Field(default="auto", description="auto, openai or rules")
     api_key: str = Field(default="", description="OPENAI_API_KEY (never logged or stored)")
     base_url: str = Field(default="", description="OPENAI_BASE_URL: any OpenAI-compatible server")
-    model: str = Field(default=DESIGN_MODEL)
+    model: str = Field(default=ENV_DEFAULTS["DYNOSAUR_MODEL"], description="DYNOSAUR_MODEL")
     temperature: float = DESIGN_TEMPERATURE
     max_completion_tokens: int = DESIGN_MAX_COMPLETION_TOKENS
     concurrency: int = 32

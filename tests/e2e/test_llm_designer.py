@@ -1,12 +1,22 @@
 """The LLM designer end to end, against an OpenAI-compatible server on 127.0.0.1 (real HTTP, the real
-`openai` client): calls stored as they arrive, never re-paid, the key never stored, the budget stop."""
+`openai` client): calls stored as they arrive (a killed run keeps them), never re-paid, the key never
+stored, the budget stop."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
 
 import dagster as dg
 import pytest
 
+from locations import PROJECT_ROOT
+
 from dynosaur_assets.design.designer import TaskDesigner
 from dynosaur_assets.run import process_designed
-from servers.openai_server import serve_openai
+from servers.openai_server import echo_tasks, serve_openai, slow_reply
 
 SECRET = "sk-test-0123456789abcdefghijklmnopqrstuv"
 DATASETS = ["acme-nlp/everyday-nli", "dyno-demo/product-reviews", "dyno-demo/recipe-cards"]
@@ -82,3 +92,33 @@ def test_dry_run_estimates_cost_without_any_request(pipeline, llm_env):
     message = str(failure[0].event_specific_data.error)
     assert "dry run: 5 requests" in message
     assert pipeline.query("SELECT count(*) FROM task_designs") == [(0,)]
+
+
+def test_a_killed_run_keeps_every_response_it_received(pipeline, tmp_path):
+    hub = tmp_path / "hub3"
+    for dataset_id in DATASETS:
+        shutil.copytree(pipeline.hub_dir / dataset_id, hub / dataset_id)
+    hang = lambda body: slow_reply(120) if DATASETS[2] in json.dumps(body) else echo_tasks(body)  # noqa: E731
+    with serve_openai(default=hang) as server:
+        env = {**os.environ, "DYNOSAUR_HUB_DIR": str(hub), "DAGSTER_HOME": str(tmp_path),
+               "DYNOSAUR_DESIGNER": "openai", "OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": server.base_url}
+        (tmp_path / "dagster.yaml").touch()
+        run = subprocess.Popen([sys.executable, "-m", "dynosaur_assets.run"], cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 120
+            while not (server.request_count == 5 and server.in_flight == 1) and run.poll() is None:
+                assert time.monotonic() < deadline, "the run never reached the hanging request"
+                time.sleep(0.2)
+            time.sleep(0.5)
+        finally:
+            run.kill()
+            run.wait()
+    answered = server.request_count - 1
+    assert pipeline.query("SELECT count(*), count(response_text) FROM llm_calls") == [(answered, answered)]
+
+    with serve_openai() as fast:
+        pipeline.hub_dir = hub
+        designer = TaskDesigner(designer="openai", api_key=SECRET, base_url=fast.base_url)
+        assert pipeline.run(DATASETS, resources={"task_designer": designer}).success
+        assert fast.request_count == 1
