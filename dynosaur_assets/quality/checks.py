@@ -2,10 +2,14 @@
 `error` expectations and a WARN check for its `warn` ones, on the rows the run just wrote.
 
 GX validates DataFrames read from DuckDB (its SQL route on DuckDB returns empty results). Each suite
-is validated once per run and table; both checks of the table share that validation. Every outcome is
-also written to `quality_results`.
+is validated once per run and table, by whichever of the table's two checks runs first: that step
+reads the rows, validates the whole suite once and writes every outcome (both severities) to
+`quality_results` in one transaction; the other check of the table reuses the outcomes without
+touching DuckDB. A check that finds no outcomes of its run (e.g. launched alone, or in another
+process) validates itself; the write replaces the (run, partition, suite) rows, so it never doubles.
 """
 
+import threading
 from collections.abc import Sequence
 
 import dagster as dg
@@ -27,7 +31,10 @@ TABLE_ASSETS = {
     "instruction_embeddings": "instruction_embeddings",
 }
 _CONTEXT_TABLES = {"instructions": ["hub_datasets", "instruction_samples"]}
+# (run_id, table) -> outcomes of the table's suite, for the current run only (cleared when a new run
+# validates); both checks of a table share one validation and one write.
 _validated: dict[tuple[str, str], list[ExpectationOutcome]] = {}
+_LOCK = threading.Lock()
 
 
 def table_frame(conn: duckdb.DuckDBPyConnection, table: str, dataset_ids: Sequence[str]) -> pd.DataFrame:
@@ -35,22 +42,53 @@ def table_frame(conn: duckdb.DuckDBPyConnection, table: str, dataset_ids: Sequen
     return conn.execute(f"SELECT * FROM {table} WHERE list_contains(?, dataset_id)", [list(dataset_ids)]).df()
 
 
-def run_outcomes(conn: duckdb.DuckDBPyConnection, run_id: str, table: str, keys: Sequence[str]) -> list[ExpectationOutcome]:
-    """Validate the table's rows for these partitions once per run; both checks reuse the outcomes."""
-    if (run_id, table) not in _validated:
-        context = {name: table_frame(conn, name, keys) for name in _CONTEXT_TABLES.get(table, [])}
-        _validated.clear()
-        _validated[(run_id, table)] = validate_frame(table, table_frame(conn, table, keys), context)
-    return _validated[(run_id, table)]
-
-
 def partition_label(keys: Sequence[str]) -> str:
     """What `quality_results.partition` holds: the key, or `first..last` for a single-run range."""
     return keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
 
 
+def write_outcomes(
+    conn: duckdb.DuckDBPyConnection, run_id: str, partition: str, table: str, outcomes: list[ExpectationOutcome]
+) -> int:
+    """Replace the run's `quality_results` rows of this suite and partition with `outcomes`, in one
+    insert and one transaction."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(
+            "DELETE FROM quality_results WHERE run_id = ? AND partition = ? AND suite = ?", [run_id, partition, table]
+        )
+        written = insert_rows(conn, "quality_results", quality_rows(outcomes, run_id, partition))
+        conn.execute("COMMIT")
+    except Exception:
+        conn.execute("ROLLBACK")
+        raise
+    return written
+
+
+def run_outcomes(
+    resource: DynosaurDuckDB, context: dg.AssetCheckExecutionContext, table: str
+) -> list[ExpectationOutcome]:
+    """The outcomes of the table's suite on the run's partitions: validated and written by the first
+    check of the table in this run, reused by the second."""
+    run_id = context.run.run_id
+    with _LOCK:
+        outcomes = _validated.get((run_id, table))
+        if outcomes is not None:
+            return outcomes
+        keys = list(context.partition_keys)
+        with resource.get_connection() as conn:
+            frames = {name: table_frame(conn, name, keys) for name in _CONTEXT_TABLES.get(table, [])}
+            outcomes = validate_frame(table, table_frame(conn, table, keys), frames)
+            write_outcomes(conn, run_id, partition_label(keys), table, outcomes)
+        if any(key[0] != run_id for key in _validated):
+            _validated.clear()
+        _validated[(run_id, table)] = outcomes
+        return outcomes
+
+
 def check_result(outcomes: list[ExpectationOutcome], severity: str) -> dg.AssetCheckResult:
     """Passed when no expectation of this severity failed; failures named with examples."""
+    outcomes = [o for o in outcomes if o.severity == severity]
     failed = [o for o in outcomes if not o.success]
     return dg.AssetCheckResult(
         passed=not failed,
@@ -78,11 +116,7 @@ def build_check(table: str, severity: str) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite expectations/{table}.json, {severity} expectations.",
     )
     def _check(context: dg.AssetCheckExecutionContext, duckdb: DynosaurDuckDB) -> dg.AssetCheckResult:
-        keys = list(context.partition_keys)
-        with duckdb.get_connection() as conn:
-            outcomes = [o for o in run_outcomes(conn, context.run.run_id, table, keys) if o.severity == severity]
-            insert_rows(conn, "quality_results", quality_rows(outcomes, context.run.run_id, partition_label(keys)))
-        return check_result(outcomes, severity)
+        return check_result(run_outcomes(duckdb, context, table), severity)
 
     return _check
 

@@ -62,3 +62,51 @@ def test_warning_is_recorded_and_the_run_goes_on(pipeline):
     assert pipeline.query(
         "SELECT DISTINCT suite, check_name FROM quality_results WHERE NOT success"
     ) == [("task_designs", "at_most_three_tasks")]
+
+
+def test_each_suite_is_validated_and_written_once_per_run(pipeline, monkeypatch):
+    """Both checks of a table share one validation; quality_results holds each expectation once."""
+    from collections import Counter
+
+    from dynosaur_assets.quality import checks
+    from dynosaur_assets.quality.suites import suite_json
+
+    validated = Counter()
+    validate = checks.validate_frame
+
+    def counting(table, *args, **kwargs):
+        validated[table] += 1
+        return validate(table, *args, **kwargs)
+
+    monkeypatch.setattr(checks, "validate_frame", counting)
+    result = pipeline.run(DATASET)
+    assert result.success
+    assert validated == Counter(list(checks.TABLE_ASSETS))
+    evaluations = check_evaluations(result)
+    assert set(evaluations) == {f"{t}_{k}" for t in checks.TABLE_ASSETS for k in ("errors", "warnings")}
+    expected = Counter((t, e["meta"]["severity"]) for t in checks.TABLE_ASSETS for e in suite_json(t)["expectations"])
+    for (table, severity), count in expected.items():
+        kind = "errors" if severity == "error" else "warnings"
+        assert evaluations[f"{table}_{kind}"].metadata["expectations"].value == count
+    stored = pipeline.query("SELECT suite, severity, count(*), count(DISTINCT check_name) FROM quality_results"
+                            " GROUP BY ALL")
+    assert {(suite, severity): (n, distinct) for suite, severity, n, distinct in stored} == {
+        key: (n, n) for key, n in expected.items()}
+
+
+def test_writing_a_suites_outcomes_again_replaces_them(tmp_path):
+    """A check that validates on its own (another process, a lone re-run) does not double the rows."""
+    import duckdb
+
+    from dynosaur_assets.quality.checks import write_outcomes
+    from dynosaur_assets.quality.suites import validate_frame
+    from dynosaur_assets.store import apply_schema
+
+    outcomes = validate_frame("llm_calls", None)
+    with duckdb.connect(str(tmp_path / "q.duckdb")) as conn:
+        apply_schema(conn)
+        for _ in range(2):
+            write_outcomes(conn, "run-1", "a/b", "llm_calls", outcomes)
+        write_outcomes(conn, "run-2", "a/b", "llm_calls", outcomes)
+        counts = conn.execute("SELECT run_id, count(*) FROM quality_results GROUP BY 1 ORDER BY 1").fetchall()
+    assert counts == [("run-1", len(outcomes)), ("run-2", len(outcomes))]
