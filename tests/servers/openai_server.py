@@ -7,7 +7,8 @@ literal, a truncated text (finish_reason `length`), a 429 with Retry-After, a 5x
 Every reply carries a `usage` block; `prompt_tokens_details.cached_tokens` is given by the reply or
 simulated (the shared prefix with the previous prompt, in 128-token steps, for prompts of 1,024+
 tokens, as OpenAI caches). The server counts requests, keeps their bodies and the Authorization
-headers it saw, and tracks the most requests it held at once.
+headers it saw (and all their headers, in `request_headers`), and tracks the most requests it held at
+once.
 
 Usage::
 
@@ -15,6 +16,16 @@ Usage::
         client = openai.AsyncOpenAI(api_key="k", base_url=server.base_url, max_retries=0)
         ...
         server.request_count, server.authorizations, server.max_in_flight
+
+`GET <base>/stats` answers `{"request_count", "in_flight", "max_in_flight", "connections"}` (the
+connections that carried chat requests); `GET <base>/stats?reset=1` answers the same, then zeroes the
+request log, the in-flight peak and the connection count. From a shell, as a separate process (so that
+a benchmark's client does not share a GIL with the server)::
+
+    python tests/servers/openai_server.py --delay 0.2 [--port 0] [--stop-on-eof]
+
+prints its base URL (`http://127.0.0.1:<port>/v1`) on stdout, then serves the default replies until
+it is terminated (or, with `--stop-on-eof`, until its stdin closes).
 """
 
 from __future__ import annotations
@@ -118,8 +129,10 @@ class OpenAIServer:
         self.delay_s = delay_s
         self.requests: list[dict] = []
         self.authorizations: list[str] = []
+        self.request_headers: list[dict[str, str]] = []
         self.in_flight = 0
         self.max_in_flight = 0
+        self.connections = 0
         self.lock = threading.Lock()
         self.previous_prompt = ""
         self.httpd = _Server(("127.0.0.1", 0), _handler_for(self))
@@ -145,6 +158,20 @@ class OpenAIServer:
     def finished(self) -> None:
         with self.lock:
             self.in_flight -= 1
+
+    def stats(self, reset: bool = False) -> dict:
+        """Request, in-flight and connection counts; `reset` then clears the request log (bodies,
+        authorizations, headers), the in-flight peak and the connection count."""
+        with self.lock:
+            stats = {"request_count": len(self.requests), "in_flight": self.in_flight,
+                     "max_in_flight": self.max_in_flight, "connections": self.connections}
+            if reset:
+                self.requests.clear()
+                self.authorizations.clear()
+                self.request_headers.clear()
+                self.max_in_flight = self.in_flight
+                self.connections = 0
+        return stats
 
 
 @contextmanager
@@ -172,6 +199,11 @@ def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
                 return
+            with server.lock:
+                server.request_headers.append(dict(self.headers))
+                if not getattr(self, "counted", False):  # the connection's first chat request (keep-alive)
+                    self.counted = True
+                    server.connections += 1
             reply, cached = server.next_reply(body, self.headers.get("Authorization", ""))
             try:
                 time.sleep(reply.delay_s + server.delay_s)
@@ -181,6 +213,13 @@ def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
             finally:
                 server.finished()
+
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            path, _, query = self.path.partition("?")
+            if not path.rstrip("/").endswith("/stats"):
+                self._send(404, {"error": {"message": f"no route {self.path}"}})
+                return
+            self._send(200, server.stats(reset="reset=1" in query.split("&")))
 
         def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(payload).encode("utf-8")
@@ -233,3 +272,40 @@ def _simulated_cache(prompt: str, previous: str) -> int:
     """Cached prompt tokens as OpenAI reports them: a shared prefix, in 128-token steps, from 1,024 tokens."""
     shared = len(os.path.commonprefix([prompt, previous])) // CHARS_PER_TOKEN
     return shared // CACHE_STEP_TOKENS * CACHE_STEP_TOKENS if shared >= CACHE_MIN_TOKENS else 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve the default replies in this process: print the base URL, then serve until SIGTERM or
+    Ctrl-C (or, with `--stop-on-eof`, until stdin closes: a parent process that dies takes it along)."""
+    import argparse
+    import signal
+    import sys
+
+    parser = argparse.ArgumentParser(description="A scripted OpenAI-compatible server on 127.0.0.1.")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before every reply")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--stop-on-eof", action="store_true", help="stop when stdin closes")
+    args = parser.parse_args(argv)
+    server = OpenAIServer(delay_s=args.delay)
+    if args.port:
+        server.httpd.server_close()
+        server.httpd = _Server(("127.0.0.1", args.port), _handler_for(server))
+        server.base_url = f"http://127.0.0.1:{args.port}/v1"
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    print(server.base_url, flush=True)
+    try:
+        if args.stop_on_eof:
+            sys.stdin.read()
+        else:
+            thread.join()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.shutdown()
+        server.httpd.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -2,6 +2,7 @@
 cache, budget, schema fallback, concurrency, progress, and the API key kept out of logs and rows."""
 
 import asyncio
+import dataclasses
 import email.utils
 import json
 import logging
@@ -10,8 +11,11 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import duckdb
+import openai
 import pytest
 
+from dynosaur_assets.design.call_store import DuckDBCallStore
 from dynosaur_assets.design.llm_client import (
     CALL_ROW_FIELDS,
     ClientSettings,
@@ -82,6 +86,42 @@ def test_rows_carry_tokens_cost_and_the_request_hash():
     assert parse_response(row.response_text, row.finish_reason).tasks[0].output_field == ["label"]
 
 
+def test_the_request_sent_is_the_one_create_sends():
+    """The client posts its body with the SDK's `post` (skipping `create`'s transform of typed arguments,
+    for speed): the server must see the body and headers a plain typed `create` sends."""
+    request = requests_for(1)[0]
+    with serve_openai() as server:
+        client = client_for(server)
+        client.run_sync([request])
+
+        async def typed_create() -> None:
+            async with openai.AsyncOpenAI(api_key=API_KEY, base_url=server.base_url, max_retries=0,
+                                          timeout=client.settings.timeout_s) as sdk:
+                await sdk.chat.completions.create(model="gpt-4o-mini", messages=request.messages,
+                                                  **client.settings.request_params())
+
+        asyncio.run(typed_create())
+        ours, typed = server.requests
+        our_headers, typed_headers = server.request_headers
+    assert ours == typed and ours["messages"] == request.messages and "response_format" in ours
+    volatile = {"idempotency-key", "x-stainless-retry-count"}
+    assert {k.lower(): v for k, v in our_headers.items() if k.lower() not in volatile} == {
+        k.lower(): v for k, v in typed_headers.items() if k.lower() not in volatile}
+
+
+def test_the_client_hashes_requests_as_request_hash_does():
+    messages = [[{"role": "user", "content": "plain"}],
+                [{"role": "system", "content": "Ünïcödé ✓ \"quoted\"\n"}, {"role": "user", "content": [
+                    {"type": "text", "text": "b"}, {"type": "text", "text": "a", "z": None, "n": 1.5}]}]]
+    client = DesignClient(API_KEY, InMemoryCallStore(), ClientSettings(model="gpt-4o-mini"))
+    for settings in (ClientSettings(model="gpt-4o-mini"), ClientSettings(model="o3", json_schema=False,
+                                                                          token_limit_param="max_completion_tokens")):
+        client.settings = settings  # the shared part is re-serialised when the settings change
+        for message_list in messages:
+            expected = request_hash(settings.model, message_list, settings.request_params())
+            assert client.request_hash(DesignRequest("d", "unaware", message_list)) == expected
+
+
 def test_429_and_5xx_are_retried_honouring_retry_after():
     with serve_openai([rate_limited(0.3), server_error(503), json_reply(TASKS)]) as server:
         result = client_for(server).run_sync(requests_for(1))
@@ -136,6 +176,27 @@ def test_each_row_is_stored_the_moment_it_arrives():
         with pytest.raises(TimeoutError):
             asyncio.run(asyncio.wait_for(client.run(requests_for(2)), 1.0))
     assert [row.dataset_id for row in store.rows.values()] == ["owner/data0"]
+
+
+def test_duckdb_store_looks_up_a_run_in_one_query_as_get_does():
+    conn = duckdb.connect()
+    conn.execute((Path(__file__).resolve().parents[2] / "sql" / "schema.sql").read_text())
+    store = DuckDBCallStore(conn)
+    script = [json_reply(TASKS), server_error(500)]
+    with serve_openai(script) as server:
+        first = client_for(server, store, max_retries=0).run_sync(requests_for(2))
+        assert [row.error is None for row in first.rows] == [True, False]
+        hashes = [row.request_hash for row in first.rows]
+        assert store.get_many(hashes + ["absent"] + hashes) == {digest: store.get(digest) for digest in hashes}
+        assert store.get_many([]) == {}
+        again = client_for(server, store).run_sync(requests_for(2))  # the failed call is asked again
+        assert server.request_count == 3
+    assert again.cache_hits == 1 and again.rows[0] == store.get(hashes[0]) and again.rows[1].error is None
+    assert store.get(hashes[1]).error is None and conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
+    fresh = DuckDBCallStore(conn)  # has not seen the hash: its INSERT finds it taken and replaces the row
+    fresh.put(dataclasses.replace(again.rows[0], response_text="replaced"))
+    assert store.get(hashes[0]).response_text == "replaced"
+    assert conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
 
 
 def test_budget_stops_new_requests():
