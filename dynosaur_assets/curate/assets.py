@@ -12,6 +12,12 @@ from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import replace_partition
 
 GROUP = "curate"
+_COUNTS = {"instructions": "valid_tasks", "task_rejections": "rejections", "instruction_samples": "instances"}
+_PREVIEW_COLUMNS = {
+    "instructions": ["task_name", "instruction", "output_field"],
+    "task_rejections": ["task_name", "rule", "detail"],
+    "instruction_samples": ["taskname", "instruction", "input", "output"],
+}
 _SPEC = {"kinds": {"duckdb"}, "group_name": GROUP, "partitions_def": hub_dataset_partitions, "deps": ["task_designs"]}
 
 
@@ -42,46 +48,25 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
             designs = design_rows_by_config(conn, dataset_id)
             done = Curation()
             for source in load_task_sources(conn, dataset_id):
-                part = curate_source(source, designs.get(source.config, []))
-                done.instructions += part.instructions
-                done.rejections += part.rejections
-                done.samples += part.samples
-            tables = {"instructions": done.instructions, "task_rejections": done.rejections,
-                      "instruction_samples": done.samples}
-            replace_partition(conn, dataset_id, tables)
-            per_dataset[dataset_id] = {"valid_tasks": len(done.instructions), "rejections": len(done.rejections),
-                                       "instances": len(done.samples)}
-            total.instructions += done.instructions
-            total.rejections += done.rejections
-            total.samples += done.samples
+                done.extend(curate_source(source, designs.get(source.config, [])))
+            replace_partition(conn, dataset_id, done.tables())
+            per_dataset[dataset_id] = {_COUNTS[table]: len(rows) for table, rows in done.tables().items()}
+            total.extend(done)
         folder = reports_dir(duckdb.path())
-        funnel, verbs = funnel_figure(conn, folder), verb_noun_figure(conn, folder)
+        extra = {
+            "instructions": {
+                **counts_metadata("designer", counts_by(r["designer"] for r in total.instructions)),
+                "funnel": dg.MetadataValue.md(funnel_figure(conn, folder)),
+                "verb_noun": dg.MetadataValue.md(verb_noun_figure(conn, folder)),
+            },
+            "task_rejections": counts_metadata("rule", counts_by(r["rule"] for r in total.rejections)),
+            "instruction_samples": {},
+        }
     by_dataset = datasets_table(per_dataset)
-    yield dg.MaterializeResult(
-        asset_key="instructions",
-        metadata={
-            "valid_tasks": len(total.instructions),
+    for table, rows in total.tables().items():
+        yield dg.MaterializeResult(asset_key=table, metadata={
+            _COUNTS[table]: len(rows),
             "per_dataset": by_dataset,
-            **counts_metadata("designer", counts_by(r["designer"] for r in total.instructions)),
-            "preview": dg.MetadataValue.md(markdown_table(total.instructions, ["task_name", "instruction", "output_field"])),
-            "funnel": dg.MetadataValue.md(funnel),
-            "verb_noun": dg.MetadataValue.md(verbs),
-        },
-    )
-    yield dg.MaterializeResult(
-        asset_key="task_rejections",
-        metadata={
-            "rejections": len(total.rejections),
-            "per_dataset": by_dataset,
-            **counts_metadata("rule", counts_by(r["rule"] for r in total.rejections)),
-            "preview": dg.MetadataValue.md(markdown_table(total.rejections, ["task_name", "rule", "detail"])),
-        },
-    )
-    yield dg.MaterializeResult(
-        asset_key="instruction_samples",
-        metadata={
-            "instances": len(total.samples),
-            "per_dataset": by_dataset,
-            "preview": dg.MetadataValue.md(markdown_table(total.samples, ["taskname", "instruction", "input", "output"])),
-        },
-    )
+            **extra[table],
+            "preview": dg.MetadataValue.md(markdown_table(rows, _PREVIEW_COLUMNS[table])),
+        })

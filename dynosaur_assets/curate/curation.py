@@ -20,6 +20,17 @@ class Curation:
     samples: list[dict] = field(default_factory=list)
     seen: set[tuple[str, str, str]] = field(default_factory=set)
 
+    def extend(self, other: "Curation") -> None:
+        """Append another curation's rows (e.g. the next config of a dataset)."""
+        self.instructions += other.instructions
+        self.rejections += other.rejections
+        self.samples += other.samples
+
+    def tables(self) -> dict[str, list[dict]]:
+        """The rows by the table they belong to."""
+        return {"instructions": self.instructions, "task_rejections": self.rejections,
+                "instruction_samples": self.samples}
+
 
 def replies_from_designs(design_rows: list[dict]) -> dict[str, ParsedResponse]:
     """Rebuild each prompt kind's parsed reply from its `task_designs` rows (ordered by position)."""
