@@ -237,7 +237,6 @@ class DesignClient:
         self.progress = progress
         self.schema_supported = True
         self._api_key = _Secret(api_key)
-        self._hash_tail: tuple[ClientSettings, bytes] | None = None
 
     def _open_client(self) -> openai.AsyncOpenAI:
         """A fresh `openai` client per run (bound to the run's event loop), with its retries off. Its
@@ -253,16 +252,8 @@ class DesignClient:
                                   timeout=settings.timeout_s, max_retries=0, http_client=http_client)
 
     def request_hash(self, request: DesignRequest) -> str:
-        """The cache key of a request under these settings: `request_hash`, with the part shared by every
-        request (the model and the parameters, schema included) serialised once per settings."""
-        settings = self.settings
-        if self._hash_tail is None or self._hash_tail[0] is not settings:
-            shared = json.dumps({"model": settings.model, "params": settings.request_params()}, **_CANONICAL)
-            self._hash_tail = (settings, ("," + shared[1:]).encode("utf-8"))  # ',"model":…,"params":{…}}'
-        digest = hashlib.sha256(b'{"messages":')  # the canonical JSON's keys sort as messages, model, params
-        digest.update(json.dumps(request.messages, **_CANONICAL).encode("utf-8"))
-        digest.update(self._hash_tail[1])
-        return digest.hexdigest()
+        """The cache key of a request under these settings."""
+        return request_hash(self.settings.model, request.messages, self.settings.request_params())
 
     def run_sync(self, requests: Sequence[DesignRequest]) -> RunResult:
         """`run` from synchronous code (a Dagster asset, a script)."""

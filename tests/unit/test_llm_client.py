@@ -109,19 +109,6 @@ def test_the_request_sent_is_the_one_create_sends():
         k.lower(): v for k, v in typed_headers.items() if k.lower() not in volatile}
 
 
-def test_the_client_hashes_requests_as_request_hash_does():
-    messages = [[{"role": "user", "content": "plain"}],
-                [{"role": "system", "content": "Ünïcödé ✓ \"quoted\"\n"}, {"role": "user", "content": [
-                    {"type": "text", "text": "b"}, {"type": "text", "text": "a", "z": None, "n": 1.5}]}]]
-    client = DesignClient(API_KEY, InMemoryCallStore(), ClientSettings(model="gpt-4o-mini"))
-    for settings in (ClientSettings(model="gpt-4o-mini"), ClientSettings(model="o3", json_schema=False,
-                                                                          token_limit_param="max_completion_tokens")):
-        client.settings = settings  # the shared part is re-serialised when the settings change
-        for message_list in messages:
-            expected = request_hash(settings.model, message_list, settings.request_params())
-            assert client.request_hash(DesignRequest("d", "unaware", message_list)) == expected
-
-
 def test_429_and_5xx_are_retried_honouring_retry_after():
     with serve_openai([rate_limited(0.3), server_error(503), json_reply(TASKS)]) as server:
         result = client_for(server).run_sync(requests_for(1))
