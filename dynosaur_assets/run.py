@@ -38,17 +38,25 @@ def register_partitions(instance: dg.DagsterInstance) -> list[str]:
 def materialize(instance: dg.DagsterInstance, dataset_ids: list[str]) -> bool:
     """One in-process run per contiguous range of the datasets' partitions (usually exactly one)."""
     preload_in_background()
-    ordered = instance.get_dynamic_partitions(hub_dataset_partitions.name)
-    job = defs.resolve_job_def("dynosaur")
     ok = True
-    for first, last in contiguous_segments(ordered, set(dataset_ids)):
-        result = job.execute_in_process(
-            instance=instance, tags=partition_range_tags(first, last), run_config=INFO_LOGS, raise_on_error=False
-        )
+    for result in run_segments(instance, "dynosaur", dataset_ids):
         ok = ok and result.success
         if not result.success:
             process_designed(instance, result)
     return ok
+
+
+def run_segments(
+    instance: dg.DagsterInstance, job_name: str, dataset_ids: list[str], resources: dict | None = None
+) -> list[dg.ExecuteInProcessResult]:
+    """Run the job in process once per contiguous range of the datasets' partitions."""
+    ordered = instance.get_dynamic_partitions(hub_dataset_partitions.name)
+    job = defs.resolve_job_def(job_name)
+    return [
+        job.execute_in_process(instance=instance, tags=partition_range_tags(first, last), run_config=INFO_LOGS,
+                               resources=resources, raise_on_error=False)
+        for first, last in contiguous_segments(ordered, set(dataset_ids))
+    ]
 
 
 def process_designed(
@@ -64,11 +72,7 @@ def process_designed(
     if not designed:
         return []
     log.info("processing %d datasets whose task designs were stored before the run stopped", len(designed))
-    job = defs.resolve_job_def("curation_of_designs")
-    ordered = instance.get_dynamic_partitions(hub_dataset_partitions.name)
-    for first, last in contiguous_segments(ordered, set(designed)):
-        job.execute_in_process(instance=instance, tags=partition_range_tags(first, last), run_config=INFO_LOGS,
-                               resources=resources, raise_on_error=False)
+    run_segments(instance, "curation_of_designs", designed, resources)
     return designed
 
 

@@ -1,6 +1,7 @@
 """DuckDB store: the DDL in sql/ applied once per connection, and replace-by-partition writes."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -28,16 +29,23 @@ def replace_partition(
     Rows are dicts keyed by column name; columns a row lacks are NULL. Returns rows written per table.
     """
     written = {}
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         for table, rows in tables.items():
             conn.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
             written[table] = insert_rows(conn, table, list(rows))
-        conn.execute("COMMIT")
-    except Exception:
+    return written
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back if it raised."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
         conn.execute("ROLLBACK")
         raise
-    return written
+    conn.execute("COMMIT")
 
 
 def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> int:

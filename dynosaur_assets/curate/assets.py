@@ -49,8 +49,9 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
             done = Curation()
             for source in load_task_sources(conn, dataset_id):
                 done.extend(curate_source(source, designs.get(source.config, [])))
-            replace_partition(conn, dataset_id, done.tables())
-            per_dataset[dataset_id] = {_COUNTS[table]: len(rows) for table, rows in done.tables().items()}
+            tables = done.tables()
+            replace_partition(conn, dataset_id, tables)
+            per_dataset[dataset_id] = {_COUNTS[table]: len(rows) for table, rows in tables.items()}
             total.extend(done)
         folder = reports_dir(duckdb.path())
         extra = {

@@ -18,7 +18,7 @@ import pandas as pd
 
 from dynosaur_assets.quality.suites import ExpectationOutcome, quality_rows, validate_frame
 from dynosaur_assets.resources import DynosaurDuckDB
-from dynosaur_assets.store import insert_rows
+from dynosaur_assets.store import insert_rows, transaction
 
 TABLE_ASSETS = {
     "hub_datasets": "hub_datasets",
@@ -52,17 +52,11 @@ def write_outcomes(
 ) -> int:
     """Replace the run's `quality_results` rows of this suite and partition with `outcomes`, in one
     insert and one transaction."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         conn.execute(
             "DELETE FROM quality_results WHERE run_id = ? AND partition = ? AND suite = ?", [run_id, partition, table]
         )
-        written = insert_rows(conn, "quality_results", quality_rows(outcomes, run_id, partition))
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
-    return written
+        return insert_rows(conn, "quality_results", quality_rows(outcomes, run_id, partition))
 
 
 def run_outcomes(
