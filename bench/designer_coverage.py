@@ -6,14 +6,15 @@ one valid task (after validity, label space and instances), and valid tasks per 
 
 from dynosaur_assets.curate.curation import curate_source
 from dynosaur_assets.design.replies import design_rows, rules_replies
-from local_hubs import bench_hubs, kept_sources
+from dynosaur_assets.hub.source import local_hub_sources
+from local_hubs import bench_hubs
 
 
 def main() -> None:
     print("| Hub | kept configs | with >= 1 valid task | share | valid tasks | tasks per config |")
     print("|---|---|---|---|---|---|")
     for name, path in bench_hubs().items():
-        sources = kept_sources(path)
+        sources = local_hub_sources(path)
         valid = [
             len(curate_source(s, [row for reply in rules_replies(s) for row in design_rows(s, reply)]).instructions)
             for s in sources

@@ -23,7 +23,8 @@ from dynosaur_assets.design.prompts import (
 )
 from dynosaur_assets.design.replies import design_rows, rules_replies, tasks_as_json
 from dynosaur_assets.tasks import TaskSource
-from local_hubs import bench_hubs, kept_sources
+from dynosaur_assets.hub.source import local_hub_sources
+from local_hubs import bench_hubs
 
 MODEL = "gpt-4o-mini"
 
@@ -47,7 +48,7 @@ def measure(sources: list[TaskSource]) -> dict[str, float]:
 def main() -> None:
     measured = {}
     for name, path in bench_hubs().items():
-        sources = kept_sources(path)
+        sources = local_hub_sources(path)
         measured[name] = (len(sources), measure(sources))
     print("| Hub | configs | valid tasks | ours tokens/task | original tokens/task | ratio |")
     print("|---|---|---|---|---|---|")

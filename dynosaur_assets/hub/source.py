@@ -6,13 +6,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from pydantic import Field
 
 from dynosaur_assets.hub.cards import DatasetCard, parse_card
 from dynosaur_assets.hub.filters import card_drop_reason
+from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.sampling import ConfigSample, sample_configs
+from dynosaur_assets.hub.task_sources import load_task_sources
 from dynosaur_assets.method import CONFIG_TIME_BUDGET_S
 from dynosaur_assets.paths import project_path
+from dynosaur_assets.store import apply_schema, replace_partition
+from dynosaur_assets.tasks import TaskSource
 
 
 @dataclass
@@ -129,3 +134,18 @@ def _config_names(path: str, token: str | None) -> list[str]:
     except Exception:  # noqa: BLE001 - an unreadable repo becomes a load_error row, not a crash
         return []
 
+
+
+def local_hub_sources(hub_dir: Path) -> list[TaskSource]:
+    """Every kept config of a local Hub directory as the pipeline's `task_designs` sees it: read by
+    `HubSource`, stored in an in-memory DuckDB with the project's schema, loaded back (benchmarks, tests)."""
+    hub = HubSource(hub="local", hub_dir=str(hub_dir))
+    sources: list[TaskSource] = []
+    with duckdb.connect() as conn:
+        apply_schema(conn)
+        for dataset_id in hub.iter_dataset_ids():
+            read = hub.read_dataset(dataset_id)
+            datasets, samples = dataset_records(dataset_id, read.card, read.configs, read.samples, hub.source_name)
+            replace_partition(conn, dataset_id, {"hub_datasets": datasets, "hub_samples": samples})
+            sources += load_task_sources(conn, dataset_id)
+    return sources
