@@ -8,7 +8,7 @@ export DYNOSAUR_HUB ?= local
 export DYNOSAUR_HUB_DIR ?= data/hub
 export DYNOSAUR_DB ?= data/dynosaur.duckdb
 
-.PHONY: run test dev sql bench clean
+.PHONY: run test dev sql clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

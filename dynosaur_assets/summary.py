@@ -10,20 +10,20 @@ SUMMARY_QUERIES = ["ingestion_summary.sql", "curation_summary.sql", "rejections_
 
 
 def print_summary(database: Path) -> None:
-    """Print each summary query of sql/analysis/ as a table."""
-    with duckdb.connect(str(database), read_only=True) as conn:
-        print(f"\nStore: {database}")
-        for name in SUMMARY_QUERIES:
-            sql = (SQL_DIR / "analysis" / name).read_text()
-            print(f"\n{sql.splitlines()[0]}")
-            conn.sql(sql).show(max_width=200)
+    """Print each summary query of sql/analysis/ as a table (after `make run`)."""
+    print_queries(database, [SQL_DIR / "analysis" / name for name in SUMMARY_QUERIES])
 
 
 def print_all(database: Path) -> None:
     """Print every query of sql/analysis/ (`make sql`), in file-name order, as a table."""
+    print_queries(database, sorted((SQL_DIR / "analysis").glob("*.sql")))
+
+
+def print_queries(database: Path, paths: list[Path]) -> None:
+    """Run each .sql file read-only on the store and print its opening comment and result table."""
     with duckdb.connect(str(database), read_only=True) as conn:
         print(f"\nStore: {database}")
-        for path in sorted((SQL_DIR / "analysis").glob("*.sql")):
+        for path in paths:
             sql = path.read_text()
             print(f"\n{path.name}: {sql.splitlines()[0]}")
             try:

@@ -148,9 +148,8 @@ CREATE TABLE IF NOT EXISTS llm_calls (
 );
 
 -- Data quality: one row per (run, partition, suite, expectation) from the Great Expectations suites in
--- expectations/<table>.json, written by dynosaur_assets.quality.suites.quality_rows. A history table:
--- no primary key; a re-validation in the same run adds rows with a later checked_at (or delete
--- WHERE run_id = ? AND partition = ? AND suite = ? before inserting to replace them).
+-- expectations/<table>.json, written by dynosaur_assets.quality.checks.write_outcomes. A history table:
+-- no primary key; a re-validation in the same run replaces that (run, partition, suite)'s rows.
 CREATE TABLE IF NOT EXISTS quality_results (
     run_id               VARCHAR NOT NULL,   -- the Dagster run id
     partition            VARCHAR NOT NULL,   -- the partition validated (dataset_id)

@@ -13,14 +13,6 @@ from dynosaur_assets.method import CHOICE_FIELD_WORD, INSTANCE_MAX_CHARS
 from dynosaur_assets.tasks import TaskDesign, TaskSource
 
 SCALAR_TYPES = (str, int, float, bool)
-SKIP_REASONS = (
-    "missing_field",
-    "null_input",
-    "nested_input",
-    "bad_list_input",
-    "empty_input",
-    "non_scalar_output",
-)
 
 
 class TaskInstances(NamedTuple):

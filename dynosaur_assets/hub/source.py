@@ -33,8 +33,6 @@ class DatasetRead:
 class LocalHub:
     """A directory in Hub layout: `<owner>/<name>/README.md` (or `<name>/README.md`) plus data files."""
 
-    source = "local"
-
     def __init__(self, root: Path):
         if not root.is_dir():
             raise FileNotFoundError(f"local Hub directory {root} does not exist (set DYNOSAUR_HUB_DIR)")
@@ -57,8 +55,6 @@ class LocalHub:
 
 class RealHub:
     """huggingface.co (or the server `HF_ENDPOINT` names): newest-first listing, cards, streaming."""
-
-    source = "hf"
 
     def __init__(self, token: str | None = None):
         from huggingface_hub import HfApi

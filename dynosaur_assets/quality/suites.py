@@ -59,7 +59,6 @@ TABLES = (
     "instruction_embeddings",
     "llm_calls",
 )
-SEVERITIES = ("error", "warn")
 MAX_EXAMPLES = 5
 EXAMPLE_TEXT_CHARS = 200
 EXAMPLE_LIST_ITEMS = 8

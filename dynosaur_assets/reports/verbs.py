@@ -14,7 +14,7 @@ The paper parses each instruction and keeps the main verb with its direct-object
    "now answer"); otherwise the first word.
 4. Noun = the first word after the verb that is not an article, determiner, number word,
    preposition, conjunction, wh-/complementiser ("whether", "if", "which"), auxiliary or
-   adjective-like modifier (NOT_NOUN). If the first such word is an object pronoun ("it", "them"),
+   adjective-like modifier (BOUNDARY or MODIFIER). If the first such word is an object pronoun ("it", "them"),
    the object has no noun and None is returned. The noun is singularised simply: "-ies" → "-y",
    "-sses"/"-ches"/"-shes"/"-xes" drop "es", otherwise a trailing "s" is dropped unless the word
    ends in "ss", "us" or "is".
@@ -72,9 +72,6 @@ MODIFIER: frozenset[str] = frozenset(
     biggest greatest most least very
     """.split()
 )
-
-# Kept for callers: every word that can never be the object noun.
-NOT_NOUN: frozenset[str] = BOUNDARY | MODIFIER
 
 PRONOUNS: frozenset[str] = frozenset(
     {"it", "them", "him", "me", "us", "itself", "themselves", "they", "he", "she", "we", "you", "i"}
