@@ -21,7 +21,6 @@ imported lazily (~4.5 s, paid once per process); an empty DataFrame validates as
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import math
 import importlib
@@ -37,17 +36,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from dynosaur_assets.method import (
-    LABEL_SPACE_MAX_VALUE_CHARS,
-    LABEL_SPACE_MAX_VALUES,
-    LABEL_SPACE_SUFFIX,
-    MEDIA_FIELD_WORDS,
-)
+from dynosaur_assets.curate.label_space import with_label_space
+from dynosaur_assets.embed.embedder import instruction_hash
+from dynosaur_assets.method import LABEL_SPACE_MAX_VALUE_CHARS, LABEL_SPACE_MAX_VALUES, MEDIA_FIELD_WORDS
+from dynosaur_assets.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
     import great_expectations as gx
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 TABLES = (
     "hub_datasets",
@@ -366,7 +362,7 @@ def expected_instruction(base_instruction: str, labels: Sequence[str]) -> str:
     (1-10 labels, each at most 15 characters), else the base instruction unchanged."""
     labels = [str(label) for label in labels]
     if 0 < len(labels) <= LABEL_SPACE_MAX_VALUES and all(len(v) <= LABEL_SPACE_MAX_VALUE_CHARS for v in labels):
-        return base_instruction.rstrip() + LABEL_SPACE_SUFFIX.format(labels=", ".join(labels))
+        return with_label_space(base_instruction, tuple(labels))
     return base_instruction
 
 
@@ -434,7 +430,7 @@ def _prepare_instruction_embeddings(frame: pd.DataFrame, context: Mapping[str, A
         if not (_present(text) and _text(digest)):
             matches.append(None)
         else:
-            matches.append(hashlib.sha256(str(text).encode("utf-8")).hexdigest() == digest)
+            matches.append(instruction_hash(str(text)) == digest)
     _assign(frame, "hash_matches", matches)
 
 
