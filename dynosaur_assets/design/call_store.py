@@ -1,6 +1,6 @@
 """`llm_calls` in DuckDB: the `CallStore` the LLM client writes each response to as it arrives."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import duckdb
 
@@ -12,8 +12,13 @@ _INSERT = f"INSERT INTO llm_calls ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
 _UPSERT = f"INSERT OR REPLACE INTO llm_calls ({_COLUMNS}) VALUES ({_PLACEHOLDERS})"
 
 
+def _values(row: CallRow) -> list:
+    return [getattr(row, name) for name in CALL_ROW_FIELDS]
+
+
 class DuckDBCallStore:
-    """Reads and writes `llm_calls`; every `put` commits at once, so a crash keeps what was paid for."""
+    """Reads and writes `llm_calls`; every `put` / `put_many` commits at once, so a crash keeps what was
+    paid for."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection):
         self.conn = conn
@@ -46,7 +51,7 @@ class DuckDBCallStore:
         INSERT (~5 vs ~1.5 ms a row, which at 32 concurrent calls held the event loop longer than the
         client itself), so a hash not seen stored takes a plain INSERT, and the upsert only if the
         INSERT finds the hash taken (stored by another connection, or before this store was made)."""
-        values = [getattr(row, name) for name in CALL_ROW_FIELDS]
+        values = _values(row)
         if row.request_hash in self._stored:
             self.conn.execute(_UPSERT, values)
         else:
@@ -55,3 +60,23 @@ class DuckDBCallStore:
             except duckdb.ConstraintException:
                 self.conn.execute(_UPSERT, values)
         self._stored.add(row.request_hash)
+
+    def put_many(self, rows: Sequence[CallRow]) -> None:
+        """`put` for rows that arrived together: one multi-row INSERT, so one commit (~0.4 ms a row in
+        a batch of 32, ~3 ms for a row committed alone). A batch holding a hash already stored (or
+        twice) goes row by row through `put`'s upsert instead; a failed INSERT stores none of its rows."""
+        hashes = {row.request_hash for row in rows}
+        if not rows:
+            return
+        if len(hashes) < len(rows) or not hashes.isdisjoint(self._stored):
+            for row in rows:
+                self.put(row)
+            return
+        insert = f"INSERT INTO llm_calls ({_COLUMNS}) VALUES " + ", ".join([f"({_PLACEHOLDERS})"] * len(rows))
+        try:
+            self.conn.execute(insert, [value for row in rows for value in _values(row)])
+        except duckdb.ConstraintException:
+            for row in rows:
+                self.put(row)
+            return
+        self._stored.update(hashes)

@@ -186,6 +186,53 @@ def test_duckdb_store_looks_up_a_run_in_one_query_as_get_does():
     assert conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
 
 
+class SlowDuckDBStore(DuckDBCallStore):
+    """Each commit takes 50 ms, so responses arriving meanwhile wait together for the next one."""
+
+    def __init__(self, conn):
+        super().__init__(conn)
+        self.batches: list[int] = []
+
+    def put_many(self, rows):
+        time.sleep(0.05)
+        self.batches.append(len(rows))
+        super().put_many(rows)
+
+
+def test_rows_arriving_during_a_commit_share_the_next_one():
+    conn = duckdb.connect()
+    conn.execute((Path(__file__).resolve().parents[2] / "sql" / "schema.sql").read_text())
+    store = SlowDuckDBStore(conn)
+    with serve_openai() as server:
+        result = client_for(server, store, concurrency=16).run_sync(requests_for(16))
+    assert sum(store.batches) == 16 and len(store.batches) < 16 and max(store.batches) > 1
+    stored = conn.execute("SELECT request_hash FROM llm_calls").fetchall()
+    assert sorted(digest for (digest,) in stored) == sorted(row.request_hash for row in result.rows)
+
+
+def test_put_many_replaces_stored_hashes_and_adds_the_rest():
+    conn = duckdb.connect()
+    conn.execute((Path(__file__).resolve().parents[2] / "sql" / "schema.sql").read_text())
+    with serve_openai() as server:
+        rows = client_for(server, concurrency=3).run_sync(requests_for(3)).rows
+    DuckDBCallStore(conn).put_many(rows[:2])
+    DuckDBCallStore(conn).put_many([dataclasses.replace(rows[1], response_text="replaced"), rows[2]])
+    stored = dict(conn.execute("SELECT request_hash, response_text FROM llm_calls").fetchall())
+    assert stored == {rows[0].request_hash: rows[0].response_text, rows[1].request_hash: "replaced",
+                      rows[2].request_hash: rows[2].response_text}
+
+
+def test_a_store_failure_fails_the_run_and_stops_new_requests():
+    class FullDisk(InMemoryCallStore):
+        def put_many(self, rows):
+            raise OSError("No space left on device")
+
+    with serve_openai(delay_s=0.05) as server:
+        with pytest.raises(OSError, match="No space left"):
+            client_for(server, FullDisk(), concurrency=4).run_sync(requests_for(40))
+        assert server.request_count <= 8
+
+
 def test_budget_stops_new_requests():
     reply = lambda body: json_reply(TASKS, prompt_tokens=1_000_000, completion_tokens=10)  # noqa: E731
     with serve_openai(default=reply) as server:
