@@ -55,7 +55,7 @@ def main() -> None:
     for name, (configs, t) in measured.items():
         ours = (t["ours"] + t["completion"]) / max(t["valid"], 1)
         original = (t["original"] + t["completion"]) / max(t["valid"], 1)
-        print(f"| {name} | {configs} | {t['valid']} | {ours:.0f} | {original:.0f} | {ours / original:.2f} |")
+        print(f"| {name} | {configs} | {t['valid']} | {ours:.0f} | {original:.0f} | {ours / original:.3f} |")
     print("\nPer prompt (tokens):\n")
     print("| Hub | prompts | ours: stable prefix | ours: dataset block | ours: system line + framing "
           "| ours: prompt | original: prompt | completion |\n|---|---|---|---|---|---|---|---|")

@@ -22,7 +22,7 @@ from dynosaur_assets.paths import ENV_DEFAULTS
 from dynosaur_assets.tasks import TaskSource
 
 OPENAI_DESIGNER = "openai"
-PROMPT_VERSION = "2"
+PROMPT_VERSION = "3"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 

@@ -1,7 +1,8 @@
 """Reading an LLM designer's reply into tasks (METHOD.md §2-§3 rule 1), without ever raising.
 
-A reply may be a JSON object, JSON inside prose or Markdown fences, or a Python dict literal (the
-original's format, read with `ast.literal_eval`, never `eval`). The result keeps the raw text, the
+A reply may be a JSON object, JSON inside prose or Markdown fences, a Python dict literal (the
+original's format, read with `ast.literal_eval`, never `eval`), or, when it holds no dict or list at
+all, task lines `inputs -> output: instruction` as the prompts' demonstrations write them. The result keeps the raw text, the
 tasks, the problems noticed per task, and on failure one reason: `truncated` (finish_reason was
 `length`), `empty_response`, `no_dict_found`, `not_a_task_dict` or `no_tasks`.
 """
@@ -18,6 +19,8 @@ from dynosaur_assets.tasks import TaskDesign
 PARSE_ERRORS = ("truncated", "empty_response", "no_dict_found", "not_a_task_dict", "no_tasks")
 _TASK_KEYS = {"instruction", "input_fields", "output_field"}
 _FENCE = re.compile(r"```[A-Za-z0-9_-]*\s*\n?(.*?)```", re.DOTALL)
+_TASK_LINE = re.compile(r"^[\s*-]*(?:task\s*\d+\s*[:.)]|\d+[.)])?\s*(?P<inputs>[^\n:>]+?)\s*->\s*"
+                        r"(?P<output>[^\n:]+?)\s*:\s*(?P<instruction>\S[^\n]*)$", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,9 @@ def parse_response(text: str | None, finish_reason: str | None = None) -> Parsed
             return _read_entries(raw, entries)
         first = value if first is None and isinstance(value, (dict, list)) else first
     if first is None:
+        lines = _task_lines(raw)
+        if lines:
+            return _read_entries(raw, lines)
         return ParsedResponse(raw, error="no_dict_found", detail="no JSON object or Python dict in the reply")
     return ParsedResponse(raw, error="not_a_task_dict", detail=f"found {_preview(first)}")
 
@@ -121,6 +127,16 @@ def _task_entries(value: object) -> list[tuple[str, object]] | None:
     else:
         return None
     return pairs if any(_is_task(entry) for _, entry in pairs) else None
+
+
+def _task_lines(text: str) -> list[tuple[str, dict]]:
+    """Task lines `inputs -> output: instruction` (inputs comma-separated) as task entries."""
+    return [
+        (f"task{number}", {"instruction": match["instruction"],
+                           "input_fields": [name.strip() for name in match["inputs"].split(",")],
+                           "output_field": [name.strip() for name in match["output"].split(",")]})
+        for number, match in enumerate(_TASK_LINE.finditer(text), 1)
+    ]
 
 
 def _is_task(entry: object) -> bool:

@@ -26,6 +26,9 @@ EXPECTED = [
     f"The dataset's fields suggest these tasks: {TASKS!r} -- that's all.",
     f"Tasks: {json.dumps(TASKS)}\nNote: fields {{context}} matter.",
     json.dumps(list(TASKS.values())),
+    "context,question -> answer: Answer the question.\ncontext -> title: Write a title.",
+    "Tasks:\n1. context, question -> answer: Answer the question.\n2) context -> title: Write a title.",
+    "task1: context,question -> answer: Answer the question.\n- task2: context -> title: Write a title.",
 ])
 def test_accepted_formats(text):
     parsed = parse_response(text, "stop")

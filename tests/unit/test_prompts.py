@@ -2,11 +2,13 @@
 
 import ast
 import json
+from dataclasses import asdict
 
 import jsonschema
 import pytest
 
 from dynosaur_assets.design import pricing, prompts
+from dynosaur_assets.design.parse import parse_response
 from dynosaur_assets.design.pricing import count_tokens
 from dynosaur_assets.method import PROMPT_DESCRIPTION_CHARS, PROMPT_VALUE_CHARS
 from dynosaur_assets.tasks import TaskSource
@@ -132,10 +134,11 @@ def test_demonstrations_are_pinned_and_consistent():
     for kind, demos in prompts.DEMONSTRATIONS.items():
         prefix = prompts.stable_prefix(kind)
         assert tuple(len(demo.tasks) for demo in demos) == task_counts[kind]
-        assert prefix.count("\nDataset: ") == 2 and prefix.count("\nTasks: ") == 2
+        assert prefix.count("\nDataset: ") == 2 and prefix.count("\nTasks:\n") == 2
         for demo in demos:
-            shown = compact(demo.tasks)
-            assert shown in prefix and json.loads(shown) == demo.tasks
+            shown = "\n".join(prompts.task_line(task) for task in demo.tasks.values())
+            assert f"Tasks:\n{shown}" in prefix
+            assert [asdict(task) for task in parse_response(shown).tasks] == list(demo.tasks.values())
             assert f'"task_name":"{demo.source.task_name}"' in prefix
             assert (f'"description":"{demo.summary}"' in prefix) == (kind == "aware")
             assert compact([demo.row]) in prefix
@@ -160,7 +163,7 @@ def test_stable_prefix_stays_small():
     for kind in prompts.PROMPT_KINDS:
         prefix = [{"role": "system", "content": prompts.SYSTEM_LINE},
                   {"role": "user", "content": prompts.stable_prefix(kind)}]
-        assert pricing.count_tokens(prefix, "gpt-4o-mini") <= 340
+        assert pricing.count_tokens(prefix, "gpt-4o-mini") <= 300
 
 
 def test_schema_accepts_the_demonstrations_and_rejects_extras():
