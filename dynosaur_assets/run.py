@@ -16,7 +16,7 @@ from dynosaur_assets.definitions import defs  # noqa: E402
 from dynosaur_assets.hub.growth import contiguous_segments, find_new_datasets  # noqa: E402
 from dynosaur_assets.jobs import partition_range_tags  # noqa: E402
 from dynosaur_assets.partitions import hub_dataset_partitions  # noqa: E402
-from dynosaur_assets.quality.suites import preload_in_background  # noqa: E402
+from dynosaur_assets.quality.worker import validation_worker  # noqa: E402
 from dynosaur_assets.summary import print_summary  # noqa: E402
 
 log = logging.getLogger("dynosaur")
@@ -37,7 +37,7 @@ def register_partitions(instance: dg.DagsterInstance) -> list[str]:
 
 def materialize(instance: dg.DagsterInstance, dataset_ids: list[str]) -> bool:
     """One in-process run per contiguous range of the datasets' partitions (usually exactly one)."""
-    preload_in_background()
+    validation_worker().start()
     ok = True
     for result in run_segments(instance, "dynosaur", dataset_ids):
         ok = ok and result.success

@@ -1,12 +1,19 @@
 """The drop rules of METHOD.md §1, as plain functions returning a reason or None."""
 
-from dynosaur_assets.hub.cards import DatasetCard
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from dynosaur_assets.method import (
     DISALLOWED_LICENSES,
     ENGLISH_LANGUAGE_TAGS,
     MEDIA_FIELD_WORDS,
     TRANSLATION_WORDS,
 )
+
+if TYPE_CHECKING:
+    from dynosaur_assets.hub.cards import DatasetCard
 
 DROP_REASONS = (
     "unreadable_card",
@@ -64,9 +71,14 @@ def card_drop_reason(card: DatasetCard) -> str | None:
     return license_drop_reason(card.license) or language_drop_reason(card)
 
 
+def has_media_field(field_names: Iterable[str]) -> bool:
+    """§1: whether any field name contains `image` or `audio` (any case)."""
+    return any(word in name.lower() for name in field_names for word in MEDIA_FIELD_WORDS)
+
+
 def fields_drop_reason(field_names: list[str]) -> str | None:
     """§1: any field named like an image or audio column, or one field or fewer."""
-    if any(word in name.lower() for name in field_names for word in MEDIA_FIELD_WORDS):
+    if has_media_field(field_names):
         return "media_field"
     if len(field_names) <= 1:
         return "too_few_fields"

@@ -1,11 +1,12 @@
 """Great Expectations suites as Dagster asset checks: per table, a blocking check for the suite's
 `error` expectations and a WARN check for its `warn` ones, on the rows the run just wrote.
 
-GX validates DataFrames read from DuckDB (its SQL route on DuckDB returns empty results). Each suite
-is validated once per run and table, by whichever of the table's two checks runs first: that step
-reads the rows, validates the whole suite once and writes every outcome (both severities) to
-`quality_results` in one transaction; the other check of the table reuses the outcomes without
-touching DuckDB. A check that finds no outcomes of its run (e.g. launched alone, or in another
+GX validates DataFrames read from DuckDB (its SQL route on DuckDB returns empty results), in the
+run's validation worker process (quality/worker.py), started with the run so that GX's import stays
+out of it. Each suite is validated once per run and table, by whichever of the table's two checks runs
+first: that step reads the rows, has the worker validate the whole suite once and writes every
+outcome (both severities) to `quality_results` in one transaction; the other check of the table
+reuses the outcomes without touching DuckDB. A check that finds no outcomes of its run (e.g. launched alone, or in another
 process) validates itself; the write replaces the (run, partition, suite) rows, so it never doubles.
 """
 
@@ -16,7 +17,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from dynosaur_assets.quality.suites import ExpectationOutcome, quality_rows, validate_frame
+from dynosaur_assets.quality.suites import ExpectationOutcome, quality_rows
+from dynosaur_assets.quality.worker import validation_worker
 from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import insert_rows, transaction
 
@@ -30,7 +32,13 @@ TABLE_ASSETS = {
     "instruction_samples": "instruction_samples",
     "instruction_embeddings": "instruction_embeddings",
 }
-_CONTEXT_TABLES = {"instructions": ["hub_datasets", "instruction_samples"]}
+# What a suite's helper columns read from other tables (quality/suites.py): only these columns.
+_CONTEXT_QUERIES = {
+    "instructions": {
+        "hub_datasets": "SELECT dataset_id, config, field_names FROM hub_datasets",
+        "instruction_samples": "SELECT DISTINCT dataset_id, task_id, output FROM instruction_samples",
+    },
+}
 # (run_id, table) -> outcomes of the table's suite, for the current run only (cleared when a new run
 # validates); both checks of a table share one validation and one write.
 _validated: dict[tuple[str, str], list[ExpectationOutcome]] = {}
@@ -39,7 +47,12 @@ _LOCK = threading.Lock()
 
 def table_frame(conn: duckdb.DuckDBPyConnection, table: str, dataset_ids: Sequence[str]) -> pd.DataFrame:
     """The rows of the given datasets, as a pandas DataFrame."""
-    return conn.execute(f"SELECT * FROM {table} WHERE list_contains(?, dataset_id)", [list(dataset_ids)]).df()
+    return datasets_frame(conn, f"SELECT * FROM {table}", dataset_ids)
+
+
+def datasets_frame(conn: duckdb.DuckDBPyConnection, query: str, dataset_ids: Sequence[str]) -> pd.DataFrame:
+    """A query's rows of the given datasets (the query selects `dataset_id`), as a pandas DataFrame."""
+    return conn.execute(f"SELECT * FROM ({query}) WHERE list_contains(?, dataset_id)", [list(dataset_ids)]).df()
 
 
 def partition_label(keys: Sequence[str]) -> str:
@@ -71,8 +84,9 @@ def run_outcomes(
             return outcomes
         keys = list(context.partition_keys)
         with resource.get_connection() as conn:
-            frames = {name: table_frame(conn, name, keys) for name in _CONTEXT_TABLES.get(table, [])}
-            outcomes = validate_frame(table, table_frame(conn, table, keys), frames)
+            frames = {name: datasets_frame(conn, query, keys) for name, query in _CONTEXT_QUERIES.get(table, {}).items()}
+            frame = table_frame(conn, table, keys)
+            outcomes = validation_worker().validate(table, frame, frames)
             write_outcomes(conn, run_id, partition_label(keys), table, outcomes)
         if any(key[0] != run_id for key in _validated):
             _validated.clear()

@@ -12,6 +12,7 @@ computed (e.g. no field names known), and GX skips nulls in column-map expectati
 GX's SQL route on DuckDB returns empty results (../shared/FACTS.md), so tables are read into pandas and
 validated through the pandas datasource of ONE ephemeral context per process. `great_expectations` is
 imported lazily (~4.5 s, paid once per process); an empty DataFrame validates as success without it.
+A run validates in a worker process (quality/worker.py), so that this import stays out of the run's.
 
     outcomes = validate_frame("instructions", df, {"hub_datasets": hub_df})
     rows = quality_rows(outcomes, run_id, partition)   # -> quality_results (sql/schema.sql)
@@ -38,7 +39,8 @@ import pandas as pd
 
 from dynosaur_assets.curate.label_space import with_label_space
 from dynosaur_assets.embed.embedder import instruction_hash
-from dynosaur_assets.method import LABEL_SPACE_MAX_VALUE_CHARS, LABEL_SPACE_MAX_VALUES, MEDIA_FIELD_WORDS
+from dynosaur_assets.hub.filters import has_media_field
+from dynosaur_assets.method import LABEL_SPACE_MAX_VALUE_CHARS, LABEL_SPACE_MAX_VALUES
 from dynosaur_assets.paths import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -67,10 +69,6 @@ COST_REL_TOLERANCE = 1e-6
 
 _LOCK = threading.RLock()
 _BATCH_DEFINITIONS: dict[str, Any] = {}
-_PRELOAD_LOCK = threading.Lock()
-_PRELOAD_THREAD: threading.Thread | None = None
-_GX_IMPORTED = threading.Event()
-PRELOAD: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -106,57 +104,27 @@ class ExpectationOutcome:
 # Suites and the GX context
 
 
-def preload_in_background(tables: Sequence[str] = TABLES) -> threading.Thread:
+def warm_up(tables: Sequence[str] = TABLES) -> dict[str, float]:
     """Import Great Expectations (seconds) and build the process's GX objects (ephemeral context,
-    datasource, one dataframe asset + batch definition per table, the suites) in a background thread,
-    so the first check of a run does not wait for them. A second call costs nothing.
+    datasource, one dataframe asset + batch definition per table, the suites); return what it cost
+    (seconds: `import_s`, `setup_s`, `cpu_s`). The validation worker (quality/worker.py) calls it
+    when it starts; `validate_frame` builds what it needs on first use otherwise.
 
     Then it freezes the garbage collector's view of the process (`gc.freeze()`): the few hundred
     thousand long-lived objects GX's import adds (modules, classes, pydantic models) would otherwise be
     re-scanned by every later full collection, and GX's validations allocate enough to trigger those
     (0.5-1 s each, measured inside check steps). Frozen objects are still freed by reference counting;
     only cyclic garbage alive at that moment is never collected.
-
-    What it cost is left in `PRELOAD` for benchmarks (seconds: `import_s`, `setup_s`, `wall_s` and
-    `cpu_s`, the thread's own CPU time; `started_at` / `ended_at`, epoch): the checks' cost per run is
-    their steps plus this. Measured on 2 cores, running it beside the run does not hide it: with the
-    GIL, the run's planning and first step slow down by about this CPU time.
     """
-    global _PRELOAD_THREAD
-    with _PRELOAD_LOCK:
-        if _PRELOAD_THREAD is None:
-            _PRELOAD_THREAD = threading.Thread(target=_preload, args=(tuple(tables),), daemon=True, name="gx-preload")
-            _PRELOAD_THREAD.start()
-        return _PRELOAD_THREAD
-
-
-def _preload(tables: tuple[str, ...]) -> None:
-    started, cpu, started_at = time.perf_counter(), time.thread_time(), time.time()
-    try:
-        importlib.import_module("great_expectations")
-    except Exception as error:  # the first check imports it again and fails with the real error
-        PRELOAD["error"] = repr(error)
-        return
-    finally:
-        _GX_IMPORTED.set()
+    started, cpu = time.perf_counter(), time.process_time()
+    importlib.import_module("great_expectations")
     imported = time.perf_counter()
     for table in tables:
         _batch_definition(table)
         _cached_suite(table)
     gc.freeze()
-    done = time.perf_counter()
-    PRELOAD.update(
-        import_s=imported - started, setup_s=done - imported, wall_s=done - started, cpu_s=time.thread_time() - cpu,
-        started_at=started_at, ended_at=started_at + done - started,
-    )
-
-
-def _await_preload() -> None:
-    """Wait for a running preload's import instead of importing GX in a second thread at the same time
-    (seen once: with both threads importing GX, the preload thread died inside GX's import)."""
-    thread = _PRELOAD_THREAD
-    if thread is not None and thread is not threading.current_thread():
-        _GX_IMPORTED.wait()
+    return {"import_s": imported - started, "setup_s": time.perf_counter() - imported,
+            "cpu_s": time.process_time() - cpu}
 
 
 def suite_path(table: str) -> Path:
@@ -174,7 +142,6 @@ def suite_json(table: str) -> dict:
 
 def get_context() -> "gx.data_context.AbstractDataContext":
     """The process's single ephemeral GX context: in-memory stores, no analytics, no progress bars."""
-    _await_preload()
     with _LOCK:
         return _context()
 
@@ -297,11 +264,7 @@ def _assign(frame: pd.DataFrame, name: str, values: list, dtype: str = "object")
 def _prepare_hub_datasets(frame: pd.DataFrame, context: Mapping[str, Any]) -> None:
     names = [_as_list(v) for v in _column(frame, "field_names")]
     _assign(frame, "field_count", [None if n is None else len(n) for n in names])
-    _assign(
-        frame,
-        "media_field_free",
-        [None if n is None else not any(w in str(f).lower() for f in n for w in MEDIA_FIELD_WORDS) for n in names],
-    )
+    _assign(frame, "media_field_free", [None if n is None else not has_media_field(map(str, n)) for n in names])
     consistent = []
     for dataset_id, config, task_name in zip(
         _column(frame, "dataset_id"), _column(frame, "config"), _column(frame, "task_name")
@@ -523,7 +486,6 @@ def validate_frame(
     }
     # only the columns the suite reads: pandas row conditions and GX's domain copies scale with width
     frame = frame[[c for c in frame.columns if c in _suite_columns(table) or c in row_key]]
-    _await_preload()
     with _LOCK:
         batch = _batch_definition(table).get_batch(batch_parameters={"dataframe": frame})
         if full:

@@ -70,15 +70,16 @@ def test_each_suite_is_validated_and_written_once_per_run(pipeline, monkeypatch)
 
     from dynosaur_assets.quality import checks
     from dynosaur_assets.quality.suites import suite_json
+    from dynosaur_assets.quality.worker import ValidationWorker
 
     validated = Counter()
-    validate = checks.validate_frame
+    validate = ValidationWorker.validate
 
-    def counting(table, *args, **kwargs):
+    def counting(worker, table, *args, **kwargs):
         validated[table] += 1
-        return validate(table, *args, **kwargs)
+        return validate(worker, table, *args, **kwargs)
 
-    monkeypatch.setattr(checks, "validate_frame", counting)
+    monkeypatch.setattr(ValidationWorker, "validate", counting)
     result = pipeline.run(DATASET)
     assert result.success
     assert validated == Counter(list(checks.TABLE_ASSETS))

@@ -524,26 +524,8 @@ def test_quality_rows_fit_the_quality_results_table():
     assert stored_rows == len(suite_json("instructions")["expectations"])
 
 
-def test_preload_builds_the_gx_objects_once_and_reports_its_cost():
-    first = suites.preload_in_background()
-    first.join(timeout=120)
-    assert suites.preload_in_background() is first  # once per process
-    assert set(suites.PRELOAD) == {"import_s", "setup_s", "wall_s", "cpu_s", "started_at", "ended_at"}
+def test_warm_up_builds_the_gx_objects_and_reports_its_cost():
+    cost = suites.warm_up()
+    assert set(cost) == {"import_s", "setup_s", "cpu_s"} and all(value >= 0 for value in cost.values())
     assert set(suites._BATCH_DEFINITIONS) == set(TABLES)
     assert validate_frame("llm_calls", llm_calls()) and not failures(validate_frame("llm_calls", llm_calls()))
-
-
-def test_validating_while_the_preload_imports_waits_for_it(tmp_path):
-    """The first check may start before the background import is done: it waits for that import
-    instead of importing GX in a second thread at the same time (which can fail half-way)."""
-    path = tmp_path / "hub_samples.pkl"
-    hub_samples().to_pickle(path)
-    code = (
-        "import pandas as pd, dynosaur_assets.quality.suites as q\n"
-        "thread = q.preload_in_background()\n"
-        f"outcomes = q.validate_frame('hub_samples', pd.read_pickle({str(path)!r}))\n"
-        "thread.join()\n"
-        "print(q.PRELOAD.get('error'), len(q.failures(outcomes)), 'cpu_s' in q.PRELOAD)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.split("\n")[0] == "None 0 True", done.stderr
