@@ -1,15 +1,12 @@
 """HubSource(hub="hf") against the fake Hub server gives the same records as the local source.
 
 The client runs in a subprocess: huggingface_hub and datasets read HF_ENDPOINT at import time, and
-this test process is offline (see tests/servers/test_hf_hub_server.py).
+this test process is offline (see tests/servers/hub_client.py).
 """
 
 import datetime
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,10 +14,8 @@ import pytest
 from locations import EMBEDDED_HUB
 from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.source import HubSource
-from dynosaur_assets.paths import PROJECT_ROOT
-
-sys.path.insert(0, str(PROJECT_ROOT / "tests" / "servers"))
-from hf_hub_server import serve_hub  # noqa: E402
+from servers.hf_hub_server import serve_hub
+from servers.hub_client import run_hub_client
 
 # newest first on the Hub: neither alphabetical nor its reverse
 CREATED_AT = {
@@ -54,23 +49,8 @@ print("RESULT " + json.dumps({"new": found.new, "invalid": found.invalid}))
 
 
 def run_client(code: str, url: str, tmp_path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_", "DYNOSAUR_"))}
-    env.update(
-        HF_ENDPOINT=url,
-        HF_HUB_DISABLE_TELEMETRY="1",
-        HF_HUB_DISABLE_PROGRESS_BARS="1",
-        HF_HOME=str(tmp_path / "hf_home"),
-        HF_DATASETS_CACHE=str(tmp_path / "hf_datasets_cache"),
-        DYNOSAUR_HUB="hf",
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], env=env, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=180
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
-    return json.loads(line.removeprefix("RESULT "))
+    """The JSON result of `code` run against the Hub at `url`, with `DYNOSAUR_HUB=hf` as a real-Hub run has."""
+    return run_hub_client(code, url, tmp_path, DYNOSAUR_HUB="hf")
 
 
 def comparable(datasets: list[dict], samples: list[dict]) -> tuple[list[dict], list[dict]]:

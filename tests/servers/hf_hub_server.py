@@ -35,7 +35,7 @@ mtime. ``repo_meta`` (a dict on the server, editable while it runs) may override
 info payload (``downloads``, ``likes``, ``private``, ``gated``, ``createdAt`` as ISO string or
 datetime, ...).
 
-Client side (see ``tests/servers/test_hf_hub_server.py``): ``HF_ENDPOINT`` must be in the
+Client side (``tests/servers/hub_client.py`` does all this): ``HF_ENDPOINT`` must be in the
 environment *before* ``huggingface_hub`` / ``datasets`` are imported, because
 ``huggingface_hub.constants.ENDPOINT`` and ``datasets.config.HF_ENDPOINT`` are computed at import
 time; the tests therefore run the client code in a subprocess with the env set. Also set
@@ -69,10 +69,18 @@ import posixpath
 import re
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+if __package__:
+    from .loopback import (
+        HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped, start_in_thread
+    )
+else:  # imported with tests/servers on sys.path, or run as a script
+    from loopback import (
+        HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped, start_in_thread
+    )
 
 try:  # pyyaml is a project dependency; the server still runs without it (no cardData then)
     import yaml as _yaml
@@ -381,8 +389,8 @@ class Repo:
 # --------------------------------------------------------------------------------------------
 
 
-class HubServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer serving ``root`` as huggingface.co would.
+class HubServer(LoopbackHTTPServer):
+    """A threaded HTTP server serving ``root`` as huggingface.co would.
 
     Attributes tests may use: ``url``, ``root``, ``requests`` (list of ``"METHOD /path?query"``,
     appended in arrival order), ``repo_meta`` (per-repo overrides), ``page_size`` (items per
@@ -390,14 +398,10 @@ class HubServer(ThreadingHTTPServer):
     ``count(substring, method=None)``.
     """
 
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
     def __init__(
         self,
         root: str | os.PathLike,
-        host: str = "127.0.0.1",
+        host: str = HOST,
         port: int = 0,
         *,
         created_at: dict[str, Any] | None = None,
@@ -417,11 +421,6 @@ class HubServer(ThreadingHTTPServer):
         self._requests_lock = threading.Lock()
         self.blobs = _BlobCache()
         super().__init__((host, port), HubRequestHandler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}"
 
     def log_request_path(self, method: str, path: str) -> None:
         with self._requests_lock:
@@ -485,40 +484,13 @@ class HubServer(ThreadingHTTPServer):
         return None, segments
 
 
-class HubRequestHandler(BaseHTTPRequestHandler):
+class HubRequestHandler(JSONRequestHandler):
     server: HubServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
     server_version = "FakeHub/1.0"
+    json_content_type = "application/json; charset=utf-8"
+    common_headers = {"Access-Control-Allow-Origin": "*"}
 
     # -- plumbing --------------------------------------------------------------
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        if not self.server.quiet:
-            super().log_message(format, *args)
-
-    def _send(
-        self,
-        status: int,
-        body: bytes = b"",
-        *,
-        content_type: str = "application/json; charset=utf-8",
-        headers: dict[str, str] | None = None,
-        head: bool = False,
-        length: int | None = None,
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body) if length is None else length))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if not head and body:
-            self.wfile.write(body)
-
-    def _json(self, obj: Any, status: int = 200, headers: dict[str, str] | None = None, head: bool = False) -> None:
-        self._send(status, json.dumps(obj).encode("utf-8"), headers=headers, head=head)
-
     def _error(
         self, status: int, code: str | None, message: str, head: bool = False, headers: dict[str, str] | None = None
     ) -> None:
@@ -526,15 +498,11 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         if code:
             h["X-Error-Code"] = code
         h.update(headers or {})
-        self._json({"error": message}, status=status, headers=h, head=head)
-
-    def _drain_body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length else b""
+        self.send_json({"error": message}, status=status, headers=h, head=head)
 
     def _dispatch(self, method: str) -> None:
         self.server.log_request_path(method, self.path)
-        body = self._drain_body() if method == "POST" else b""
+        body = self.read_body() if method == "POST" else b""
         split = urlsplit(self.path)
         query = parse_qs(split.query, keep_blank_values=True)
         raw_segments = [s for s in split.path.split("/") if s != ""]
@@ -618,7 +586,7 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             pairs = [(k, v) for k, vals in query.items() if k != "cursor" for v in vals]
             pairs.append(("cursor", str(offset + page_size)))
             headers["Link"] = f'<{self.server.url}/api/datasets?{urlencode(pairs)}>; rel="next"'
-        self._json(page, headers=headers, head=head)
+        self.send_json(page, headers=headers, head=head)
 
     def _api_dataset(
         self, method: str, segments: list[str], query: dict[str, list[str]], body: bytes, head: bool
@@ -631,12 +599,12 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         if not rest:
             if method == "POST":
                 return self._error(405, None, "Method not allowed", head)
-            return self._json(repo.info(full=True, blobs=blobs, expand=expand or None), head=head)
+            return self.send_json(repo.info(full=True, blobs=blobs, expand=expand or None), head=head)
         action, args = rest[0], rest[1:]
         if action == "revision" and args:
             if not self._revision_ok(repo, "/".join(args), head):
                 return
-            return self._json(repo.info(full=True, blobs=blobs, expand=expand or None), head=head)
+            return self.send_json(repo.info(full=True, blobs=blobs, expand=expand or None), head=head)
         if action == "tree" and args:
             rev, path = args[0], "/".join(args[1:])
             if not self._revision_ok(repo, rev, head):
@@ -646,17 +614,17 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             entries = repo.tree(path, recursive, want_expand)
             if entries is None:
                 return self._error(404, "EntryNotFound", f"{path} does not exist on \"{rev}\"", head)
-            return self._json(entries, head=head)
+            return self.send_json(entries, head=head)
         if action == "paths-info" and args and method == "POST":
             rev = "/".join(args)
             if not self._revision_ok(repo, rev, head):
                 return
             paths, want_expand = self._parse_paths_info(body)
             out = [e for e in (repo.entry(p, want_expand) for p in paths) if e is not None]
-            return self._json(out, head=head)
+            return self.send_json(out, head=head)
         if action == "refs":
             sha = repo.sha()
-            return self._json(
+            return self.send_json(
                 {
                     "branches": [{"name": "main", "ref": "refs/heads/main", "targetCommit": sha}],
                     "converts": [],
@@ -668,7 +636,7 @@ class HubRequestHandler(BaseHTTPRequestHandler):
         if action == "commits" and args:
             if not self._revision_ok(repo, "/".join(args), head):
                 return
-            return self._json(
+            return self.send_json(
                 [
                     {
                         "id": repo.sha(),
@@ -740,7 +708,7 @@ class HubRequestHandler(BaseHTTPRequestHandler):
             parsed = _parse_range(rng, size)
             if parsed is None:
                 headers["Content-Range"] = f"bytes */{size}"
-                return self._send(416, b"", content_type=ctype, headers=headers, head=head)
+                return self.send_body(416, b"", content_type=ctype, headers=headers, head=head)
             # like the Hub (and S3/CloudFront behind it): any satisfiable Range gets a 206
             start, end = parsed
             status = 206
@@ -787,18 +755,16 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------------------------
 
 
-def start_hub(root: str | os.PathLike, host: str = "127.0.0.1", port: int = 0, **kwargs: Any) -> HubServer:
+def start_hub(root: str | os.PathLike, host: str = HOST, port: int = 0, **kwargs: Any) -> HubServer:
     """Start a HubServer in a daemon thread and return it (call ``.shutdown(); .server_close()``)."""
     server = HubServer(root, host, port, **kwargs)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    server._thread = thread  # type: ignore[attr-defined]
+    start_in_thread(server)
     return server
 
 
 @contextlib.contextmanager
 def serve_hub(
-    root: str | os.PathLike, host: str = "127.0.0.1", port: int = 0, *, return_server: bool = False, **kwargs: Any
+    root: str | os.PathLike, host: str = HOST, port: int = 0, *, return_server: bool = False, **kwargs: Any
 ) -> Iterator[Any]:
     """``with serve_hub(root) as url:`` -- run the fake Hub on a free port for the block.
 
@@ -806,19 +772,14 @@ def serve_hub(
     Extra keyword arguments go to :class:`HubServer` (``created_at``, ``repo_meta``,
     ``page_size``, ``content_sha``, ``quiet``).
     """
-    server = start_hub(root, host, port, **kwargs)
-    try:
+    with running(HubServer(root, host, port, **kwargs)) as server:
         yield server if return_server else server.url
-    finally:
-        server.shutdown()
-        server.server_close()
-        server._thread.join(timeout=5)  # type: ignore[attr-defined]
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Serve a local Hub-layout directory as if it were huggingface.co")
     ap.add_argument("root", help="directory holding <owner>/<name>/ dataset repos")
-    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--host", default=HOST)
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
     ap.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
     ap.add_argument("--content-sha", action="store_true", help="commit sha changes when files change")
@@ -827,13 +788,8 @@ def main(argv: list[str] | None = None) -> int:
     server = HubServer(
         args.root, args.host, args.port, page_size=args.page_size, content_sha=args.content_sha, quiet=not args.verbose
     )
-    print(f"serving {Path(args.root).resolve()} at {server.url}  (export HF_ENDPOINT={server.url})", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    banner = f"serving {Path(args.root).resolve()} at {server.url}  (export HF_ENDPOINT={server.url})"
+    serve_until_stopped(server, banner)
     return 0
 
 

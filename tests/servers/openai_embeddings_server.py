@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+if __package__:
+    from .loopback import HOST, JSONRequestHandler, LoopbackHTTPServer, running
+else:  # imported with tests/servers on sys.path
+    from loopback import HOST, JSONRequestHandler, LoopbackHTTPServer, running
 
 DEFAULT_DIMENSIONS = 1536
 
@@ -39,11 +42,6 @@ def vector_for(text: str, dimensions: int) -> list[float]:
     return values[:dimensions]
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
-
-
 class EmbeddingsServer:
     """The server's state; the HTTP server itself runs in a background thread."""
 
@@ -52,8 +50,8 @@ class EmbeddingsServer:
         self.requests: list[dict] = []
         self.authorizations: list[str] = []
         self.lock = threading.Lock()
-        self.httpd = _Server(("127.0.0.1", 0), _handler_for(self))
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.httpd = LoopbackHTTPServer((HOST, 0), _handler_for(self))
+        self.base_url = f"{self.httpd.url}/v1"
 
     def record(self, body: dict, authorization: str) -> None:
         with self.lock:
@@ -65,14 +63,8 @@ class EmbeddingsServer:
 def serve_embeddings(reject_with: int | None = None) -> Iterator[EmbeddingsServer]:
     """Run the embeddings server on a free port of 127.0.0.1 for the duration of the block."""
     server = EmbeddingsServer(reject_with)
-    thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with running(server.httpd):
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
-        thread.join()
 
 
 def embeddings_response(body: dict) -> dict:
@@ -93,35 +85,21 @@ def _encode(vector: list[float], as_base64: bool) -> list[float] | str:
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
 
 
-def _handler_for(server: EmbeddingsServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
+def _handler_for(server: EmbeddingsServer) -> type[JSONRequestHandler]:
+    class Handler(JSONRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            body = self.read_json()
             if not self.path.rstrip("/").endswith("/embeddings"):
-                self._send(404, {"error": {"message": f"no route {self.path}"}})
+                self.send_json({"error": {"message": f"no route {self.path}"}}, 404)
                 return
             authorization = self.headers.get("Authorization", "")
             server.record(body, authorization)
             if server.reject_with is not None:
                 token = authorization.removeprefix("Bearer ")
-                self._send(server.reject_with, {"error": {
+                self.send_json({"error": {
                     "message": f"Incorrect API key provided: {token}.", "type": "invalid_request_error",
-                    "param": None, "code": "invalid_api_key"}})
+                    "param": None, "code": "invalid_api_key"}}, server.reject_with)
                 return
-            self._send(200, embeddings_response(body))
-
-        def _send(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's signature)
-            return
+            self.send_json(embeddings_response(body))
 
     return Handler

@@ -6,9 +6,9 @@ from the `Field names: [...]` line of the prompt. Replies can be a JSON dict, JS
 literal, a truncated text (finish_reason `length`), a 429 with Retry-After, a 5xx, a 400, or slow.
 Every reply carries a `usage` block; `prompt_tokens_details.cached_tokens` is given by the reply or
 simulated (the shared prefix with the previous prompt, in 128-token steps, for prompts of 1,024+
-tokens, as OpenAI caches). The server counts requests, keeps their bodies and the Authorization
-headers it saw (and all their headers, in `request_headers`), and tracks the most requests it held at
-once.
+tokens, as OpenAI caches). The server counts requests, keeps their bodies, arrival times
+(`time.monotonic()`, in `request_times`) and the Authorization headers it saw (and all their headers,
+in `request_headers`), and tracks the most requests it held at once.
 
 Usage::
 
@@ -30,6 +30,7 @@ it is terminated (or, with `--stop-on-eof`, until its stdin closes).
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -39,7 +40,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+if __package__:
+    from .loopback import HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped
+else:  # imported with tests/servers on sys.path, or run as a script
+    from loopback import HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped
 
 CHARS_PER_TOKEN = 4
 CACHE_MIN_TOKENS = 1024
@@ -114,20 +119,16 @@ def echo_tasks(body: dict) -> Reply:
     return json_reply({"task1": task})
 
 
-class _Server(ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
-
-
 class OpenAIServer:
     """The scripted server's state; the HTTP server itself runs in a background thread."""
 
     def __init__(self, script: Iterable[Reply] = (), default: Callable[[dict], Reply] = echo_tasks,
-                 delay_s: float = 0.0) -> None:
+                 delay_s: float = 0.0, port: int = 0) -> None:
         self.queue: deque[Reply] = deque(script)
         self.default = default
         self.delay_s = delay_s
         self.requests: list[dict] = []
+        self.request_times: list[float] = []
         self.authorizations: list[str] = []
         self.request_headers: list[dict[str, str]] = []
         self.in_flight = 0
@@ -135,8 +136,8 @@ class OpenAIServer:
         self.connections = 0
         self.lock = threading.Lock()
         self.previous_prompt = ""
-        self.httpd = _Server(("127.0.0.1", 0), _handler_for(self))
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.httpd = LoopbackHTTPServer((HOST, port), _handler_for(self))
+        self.base_url = f"{self.httpd.url}/v1"
 
     @property
     def request_count(self) -> int:
@@ -146,6 +147,7 @@ class OpenAIServer:
         """Record the request and pick its reply; also returns the simulated cached tokens."""
         with self.lock:
             self.requests.append(body)
+            self.request_times.append(time.monotonic())
             self.authorizations.append(authorization)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -161,12 +163,13 @@ class OpenAIServer:
 
     def stats(self, reset: bool = False) -> dict:
         """Request, in-flight and connection counts; `reset` then clears the request log (bodies,
-        authorizations, headers), the in-flight peak and the connection count."""
+        arrival times, authorizations, headers), the in-flight peak and the connection count."""
         with self.lock:
             stats = {"request_count": len(self.requests), "in_flight": self.in_flight,
                      "max_in_flight": self.max_in_flight, "connections": self.connections}
             if reset:
                 self.requests.clear()
+                self.request_times.clear()
                 self.authorizations.clear()
                 self.request_headers.clear()
                 self.max_in_flight = self.in_flight
@@ -179,25 +182,16 @@ def serve_openai(script: Iterable[Reply] = (), default: Callable[[dict], Reply] 
                  delay_s: float = 0.0) -> Iterator[OpenAIServer]:
     """Run a scripted server on a free port of 127.0.0.1 for the duration of the block."""
     server = OpenAIServer(script, default, delay_s)
-    thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with running(server.httpd):
         yield server
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
-        thread.join()
 
 
-def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        disable_nagle_algorithm = True
-
+def _handler_for(server: OpenAIServer) -> type[JSONRequestHandler]:
+    class Handler(JSONRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            body = self.read_json()
             if not self.path.rstrip("/").endswith("/chat/completions"):
-                self._send(404, {"error": {"message": f"no route {self.path}"}})
+                self.send_json({"error": {"message": f"no route {self.path}"}}, 404)
                 return
             with server.lock:
                 server.request_headers.append(dict(self.headers))
@@ -208,7 +202,7 @@ def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
             try:
                 time.sleep(reply.delay_s + server.delay_s)
                 payload = _completion(body, reply, cached) if reply.status == 200 else reply.error_body or {}
-                self._send(reply.status, payload, reply.headers)
+                self.send_json(payload, reply.status, reply.headers)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
             finally:
@@ -217,22 +211,9 @@ def _handler_for(server: OpenAIServer) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             path, _, query = self.path.partition("?")
             if not path.rstrip("/").endswith("/stats"):
-                self._send(404, {"error": {"message": f"no route {self.path}"}})
+                self.send_json({"error": {"message": f"no route {self.path}"}}, 404)
                 return
-            self._send(200, server.stats(reset="reset=1" in query.split("&")))
-
-        def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode("utf-8")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (http.server's signature)
-            return
+            self.send_json(server.stats(reset="reset=1" in query.split("&")))
 
     return Handler
 
@@ -277,34 +258,13 @@ def _simulated_cache(prompt: str, previous: str) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Serve the default replies in this process: print the base URL, then serve until SIGTERM or
     Ctrl-C (or, with `--stop-on-eof`, until stdin closes: a parent process that dies takes it along)."""
-    import argparse
-    import signal
-    import sys
-
     parser = argparse.ArgumentParser(description="A scripted OpenAI-compatible server on 127.0.0.1.")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before every reply")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--stop-on-eof", action="store_true", help="stop when stdin closes")
     args = parser.parse_args(argv)
-    server = OpenAIServer(delay_s=args.delay)
-    if args.port:
-        server.httpd.server_close()
-        server.httpd = _Server(("127.0.0.1", args.port), _handler_for(server))
-        server.base_url = f"http://127.0.0.1:{args.port}/v1"
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    thread = threading.Thread(target=server.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    print(server.base_url, flush=True)
-    try:
-        if args.stop_on_eof:
-            sys.stdin.read()
-        else:
-            thread.join()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.httpd.shutdown()
-        server.httpd.server_close()
+    server = OpenAIServer(delay_s=args.delay, port=args.port)
+    serve_until_stopped(server.httpd, server.base_url, args.stop_on_eof)
 
 
 if __name__ == "__main__":

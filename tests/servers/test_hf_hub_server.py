@@ -1,15 +1,9 @@
 """The fake Hub (tests/servers/hf_hub_server.py) against the real huggingface_hub and datasets.
 
-Why a subprocess: ``huggingface_hub.constants.ENDPOINT`` / ``HUGGINGFACE_CO_URL_TEMPLATE`` /
-``HF_HUB_OFFLINE`` / ``HF_HOME`` and ``datasets.config.HF_ENDPOINT`` / ``HUB_DATASETS_URL`` are
-read from the environment when those modules are imported. ``HfApi(endpoint=url)`` alone would
-cover the API calls, but ``datasets.load_dataset`` builds its own ``HfApi``/``HfFileSystem`` from
-``datasets.config.HF_ENDPOINT``, and a test process may already have imported the libraries with
-another environment (e.g. ``HF_HUB_OFFLINE=1``). So the client code runs in a fresh interpreter
-with ``HF_ENDPOINT=<server url>``, ``HF_HUB_DISABLE_TELEMETRY=1``, no ``HF_HUB_OFFLINE`` /
-``HF_DATASETS_OFFLINE``, and ``HF_HOME`` / ``HF_DATASETS_CACHE`` under ``tmp_path``; nothing is
-patched or mocked. The transport checks (headers, Range, error codes, pagination) talk to the
-server with ``http.client`` in-process.
+The clients run in a subprocess (tests/servers/hub_client.py says why): ``HfApi(endpoint=url)`` alone
+would cover the API calls, but ``datasets.load_dataset`` builds its own ``HfApi``/``HfFileSystem``
+from ``datasets.config.HF_ENDPOINT``, read at import. The transport checks (headers, Range, error
+codes, pagination) talk to the server with ``http.client`` in-process.
 """
 
 from __future__ import annotations
@@ -17,16 +11,14 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hf_hub_server import serve_hub  # noqa: E402
+from servers.hf_hub_server import serve_hub
+from servers.hub_client import run_hub_client
 
 JAN_2024 = 1704067200  # 2024-01-01T00:00:00Z
 JUN_2024 = 1717200000  # 2024-06-01T00:00:00Z
@@ -186,34 +178,10 @@ CLIENT = textwrap.dedent(
 )
 
 
-def _client_env(url: str, tmp_path: Path) -> dict[str, str]:
-    drop = ("HF_", "HUGGINGFACE_", "TRANSFORMERS_OFFLINE")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
-    env.update(
-        HF_ENDPOINT=url,
-        HF_HUB_DISABLE_TELEMETRY="1",
-        HF_HUB_DISABLE_PROGRESS_BARS="1",
-        HF_HOME=str(tmp_path / "hf_home"),
-        HF_DATASETS_CACHE=str(tmp_path / "hf_datasets_cache"),
-        NO_PROXY="127.0.0.1,localhost",
-        no_proxy="127.0.0.1,localhost",
-    )
-    return env
-
-
 def test_real_clients_list_cards_and_stream(hub_root: Path, tmp_path: Path) -> None:
     with serve_hub(hub_root, return_server=True, page_size=1) as server:
-        proc = subprocess.run(
-            [sys.executable, "-c", CLIENT],
-            env=_client_env(server.url, tmp_path),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        out = run_hub_client(CLIENT, server.url, tmp_path)
         requests = list(server.requests)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
-    out = json.loads(line[len("RESULT ") :])
 
     # listing: newest first, createdAt from the mtimes, followed through Link pagination (page_size=1)
     assert [i for i, _, _ in out["listed"]] == ["bob/pairs", "alice/reviews"]

@@ -5,7 +5,6 @@ import hashlib
 import json
 import logging
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,12 +20,12 @@ from dynosaur_assets.embed.embedder import (
     texts_to_embed,
 )
 from locations import REFERENCE_TASKS
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "servers"))
-from openai_embeddings_server import serve_embeddings, vector_for  # noqa: E402
+from servers.openai_embeddings_server import serve_embeddings, vector_for
 
 API_KEY = "sk-test-0123456789abcdefSECRET"
 REFERENCE_SUBSET = 300
+CONTRACT_TEXTS = ["Classify the sentiment of the review.", "Translate the sentence to French.",
+                  "Classify the sentiment of the review."]
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +38,17 @@ def minilm() -> MiniLMEmbedder:
 
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(a @ b)
+
+
+def assert_embedder_contract(embedder: Embedder) -> None:
+    """What the pipeline relies on: one 384-d float32 unit row per text, in order, the same rows on every
+    call, equal texts equal rows and different texts different rows."""
+    vectors = embedder.embed(CONTRACT_TEXTS)
+    assert embedder.dim == 384 and vectors.shape == (3, 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(embedder.embed(CONTRACT_TEXTS), vectors, atol=1e-6)
+    assert np.array_equal(vectors[0], vectors[2])
+    assert cosine(vectors[0], vectors[1]) < 0.99
 
 
 # instruction_hash and texts_to_embed (the cache rule)
@@ -65,9 +75,8 @@ def test_normalise_rows_scales_to_unit_and_keeps_zero_rows():
 
 # MiniLM, offline
 
-def test_minilm_satisfies_the_protocol_and_loads_lazily():
+def test_minilm_loads_lazily():
     embedder = MiniLMEmbedder(batch_size=8)
-    assert isinstance(embedder, Embedder)
     assert (embedder.model, embedder.dim) == (MINILM_MODEL, 384)
     assert embedder._sentence_transformer is None
     assert "loaded=False" in repr(embedder)
@@ -79,10 +88,8 @@ def test_minilm_names_the_missing_package(monkeypatch):
         MiniLMEmbedder().embed(["text"])
 
 
-def test_minilm_rows_are_384_d_unit_norm_float32(minilm):
-    vectors = minilm.embed(["Classify the sentiment of the review.", "Translate the sentence to French."])
-    assert vectors.shape == (2, 384) and vectors.dtype == np.float32
-    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+def test_minilm_honours_the_embedder_contract(minilm):
+    assert_embedder_contract(minilm)
 
 
 def test_minilm_identical_texts_get_identical_rows_in_input_order(minilm):
@@ -134,7 +141,6 @@ def test_openai_embedder_batches_normalises_and_keeps_order():
     texts = [f"Instruction number {i}." for i in range(7)] + ["Instruction number 3."]
     with serve_embeddings() as server:
         embedder = OpenAIEmbedder(API_KEY, base_url=server.base_url, dimensions=16, batch_size=3)
-        assert isinstance(embedder, Embedder)
         vectors = embedder.embed(texts)
     assert vectors.shape == (8, 16) and vectors.dtype == np.float32
     np.testing.assert_allclose(vectors, expected_rows(texts, 16), atol=1e-6)
@@ -144,12 +150,11 @@ def test_openai_embedder_batches_normalises_and_keeps_order():
     assert server.authorizations == [f"Bearer {API_KEY}"] * 3
 
 
-def test_openai_embedder_defaults_to_384_dimensions():
+def test_openai_embedder_defaults_to_384_dimensions_and_honours_the_contract():
     with serve_embeddings() as server:
         embedder = OpenAIEmbedder(API_KEY, base_url=server.base_url)
-        vectors = embedder.embed(["Classify the text."])
-    assert embedder.dim == 384 and vectors.shape == (1, 384)
-    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+        assert_embedder_contract(embedder)
+        assert {body["dimensions"] for body in server.requests} == {384}
     assert embedder.embed([]).shape == (0, 384)
 
 

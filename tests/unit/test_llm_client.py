@@ -275,11 +275,18 @@ def test_concurrency_is_capped():
 
 
 def test_requests_per_minute_are_capped():
+    """600 a minute is one request per 0.1 s: any k+1 consecutive arrivals at the server span at least
+    k * 0.1 s, less 50 ms of loopback jitter, so a burst (two at once) fails however it is spread."""
+    interval_s, jitter_s = 0.1, 0.05
     with serve_openai() as server:
         started = time.monotonic()
         client_for(server, concurrency=32, requests_per_minute=600).run_sync(requests_for(6))
         assert time.monotonic() - started >= 0.45
         assert server.request_count == 6
+        arrivals = sorted(server.request_times)
+    spans = [(later - earlier, (j - i) * interval_s) for i, earlier in enumerate(arrivals)
+             for j, later in enumerate(arrivals) if j > i]
+    assert all(span >= cap - jitter_s for span, cap in spans), spans
 
 
 def test_progress_reports_done_tokens_and_cost():

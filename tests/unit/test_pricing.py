@@ -5,8 +5,25 @@ import json
 import pytest
 
 from dynosaur_assets.design import pricing
-from dynosaur_assets.design.prompts import design_messages
-from dynosaur_assets.tasks import TaskSource
+
+# The example conversation of OpenAI's cookbook "How to count tokens with tiktoken"
+# (github.com/openai/openai-cookbook, examples/How_to_count_tokens_with_tiktoken.ipynb), for which the
+# OpenAI API itself reported 129 prompt tokens on gpt-3.5-turbo / gpt-4 (cl100k_base) and 124 on
+# gpt-4o / gpt-4o-mini (o200k_base).
+COOKBOOK_MESSAGES = [
+    {"role": "system", "content": "You are a helpful, pattern-following assistant that translates corporate "
+                                  "jargon into plain English."},
+    {"role": "system", "name": "example_user", "content": "New synergies will help drive top-line growth."},
+    {"role": "system", "name": "example_assistant",
+     "content": "Things working well together will increase revenue."},
+    {"role": "system", "name": "example_user", "content": "Let's circle back when we have more bandwidth to "
+                                                          "touch base on opportunities for increased leverage."},
+    {"role": "system", "name": "example_assistant",
+     "content": "Let's talk later when we're less busy about how to do better."},
+    {"role": "user", "content": "This late pivot means we don't have time to boil the ocean for the client "
+                                "deliverable."},
+]
+COOKBOOK_PROMPT_TOKENS = {"gpt-3.5-turbo": 129, "gpt-4": 129, "gpt-4o": 124, "gpt-4o-mini": 124}
 
 
 @pytest.mark.parametrize(("model", "prices"), [
@@ -55,23 +72,42 @@ def test_encodings_by_model():
         assert pricing.encoding_name(model) == "o200k_base"
 
 
+@pytest.mark.parametrize(("model", "tokens"), COOKBOOK_PROMPT_TOKENS.items())
+def test_count_tokens_matches_what_the_api_reported(model, tokens):
+    assert pricing.count_tokens(COOKBOOK_MESSAGES, model) == tokens
+
+
+@pytest.mark.parametrize(("text", "cl100k", "o200k"), [
+    # the cookbook's encoding comparison (tiktoken's counts)
+    ("antidisestablishmentarianism", 6, 6),
+    ("2 + 2 = 4", 7, 7),
+    ("お誕生日おめでとう", 9, 8),
+])
+def test_count_text_tokens_per_encoding(text, cl100k, o200k):
+    assert pricing.count_text_tokens(text, "gpt-4") == cl100k
+    assert pricing.count_text_tokens(text, "gpt-4o") == o200k
+
+
 def test_count_tokens_offline():
     hello = [{"role": "user", "content": "hello world"}]
     assert pricing.count_tokens(hello, "gpt-4o") == 3 + 1 + 2 + 3
     blocks = [{"role": "user", "content": [{"type": "text", "text": "hello"}, {"type": "text", "text": " world"}]}]
     assert pricing.count_tokens(blocks, "gpt-4o") == pricing.count_tokens(hello, "gpt-4o")
+    # "tokens " * 1000 is 1,001 cl100k tokens ("tokens", " tokens" 999 times, " "), counted once
+    # with bpe_openai.get_encoding("cl100k_base").encode; plus 3 + 1 ("user") + 3 of chat framing
     long = [{"role": "user", "content": "tokens " * 1000}]
-    assert 1000 <= pricing.count_tokens(long, "gpt-3.5-turbo") <= 1010
+    assert pricing.count_tokens(long, "gpt-3.5-turbo") == 1_008
 
 
 def test_estimate_cost_for_a_dry_run():
-    source = TaskSource("d", "default", "d", {}, [{"text": "a b c", "label": "x"}], "A dataset.")
-    conversations = [design_messages(source, kind) for kind in ("aware", "unaware")] * 50
+    conversations = [COOKBOOK_MESSAGES] * 100
     estimate = pricing.estimate_cost(conversations, "gpt-4o-mini", completion_tokens=256)
-    prompt = sum(pricing.count_tokens(messages, "gpt-4o-mini") for messages in conversations)
-    assert estimate.requests == 100 and estimate.prompt_tokens == prompt
+    assert estimate.requests == 100 and estimate.prompt_tokens == 12_400
     assert estimate.completion_tokens == 25_600 and estimate.price_known
-    assert estimate.cost_usd == pytest.approx((prompt * 0.15 + 25_600 * 0.60) / 1e6)
-    cached = pricing.estimate_cost(conversations, "gpt-4o-mini", 256, cached_tokens_per_request=128)
-    assert cached.cached_tokens == 12_800 and cached.cost_usd < estimate.cost_usd
+    assert estimate.cost_usd == pytest.approx((12_400 * 0.15 + 25_600 * 0.60) / 1e6)
+    cached = pricing.estimate_cost(conversations, "gpt-4o-mini", 256, cached_tokens_per_request=100)
+    assert cached.cached_tokens == 10_000
+    assert cached.cost_usd == pytest.approx((2_400 * 0.15 + 10_000 * 0.075 + 25_600 * 0.60) / 1e6)
+    capped = pricing.estimate_cost(conversations, "gpt-4o-mini", 256, cached_tokens_per_request=500)
+    assert capped.cached_tokens == 12_400
     assert not pricing.estimate_cost(conversations, "mistral-7b", 256).price_known
