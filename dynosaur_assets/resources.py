@@ -8,7 +8,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 
 from dynosaur_assets.paths import project_path
-from dynosaur_assets.store import apply_schema
+from dynosaur_assets.store import connect_store
 
 
 class DynosaurDuckDB(DuckDBResource):
@@ -20,12 +20,9 @@ class DynosaurDuckDB(DuckDBResource):
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        path = self.path()
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(str(path) if path else ":memory:", config=self.connection_config)
+        """A connection with every table of sql/schema.sql (its DDL runs once per process per file)."""
+        conn = connect_store(self.path(), self.connection_config)
         try:
-            apply_schema(conn)
             yield conn
         finally:
             conn.close()

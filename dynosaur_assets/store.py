@@ -1,8 +1,10 @@
-"""DuckDB store: the DDL in sql/ applied once per connection, and replace-by-partition writes."""
+"""DuckDB store: the DDL in sql/ applied once per process per database file, and replace-by-partition
+writes."""
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -10,10 +12,40 @@ import pyarrow as pa
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SCHEMA_FILE = SQL_DIR / "schema.sql"
 
+# (device, inode) of each database file this process has applied the schema to
+_schema_applied: set[tuple[int, int]] = set()
+
 
 def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create every table declared in sql/schema.sql that does not exist yet."""
     conn.execute(SCHEMA_FILE.read_text())
+
+
+def connect_store(path: Path | None, config: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection to the database file (None: a new in-memory database) with every table of
+    sql/schema.sql: the DDL runs on each in-memory database, on each file that did not exist yet, and
+    otherwise once per process per file."""
+    if path is None:
+        return _with_schema(duckdb.connect(":memory:", config=dict(config or {})))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = not path.exists()
+    conn = duckdb.connect(str(path), config=dict(config or {}))
+    stat = path.stat()
+    key = (stat.st_dev, stat.st_ino)
+    if fresh or key not in _schema_applied:
+        _with_schema(conn)
+        _schema_applied.add(key)
+    return conn
+
+
+def _with_schema(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The connection after `apply_schema`; closed if the DDL fails."""
+    try:
+        apply_schema(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def table_columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:

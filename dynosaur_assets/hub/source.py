@@ -106,13 +106,14 @@ class HubSource(dg.ConfigurableResource):
         return self.client().iter_dataset_ids()
 
     def read_dataset(self, dataset_id: str) -> DatasetRead:
-        """Read one dataset's card, then sample its configs unless the card already drops it."""
+        """Read one dataset's card, then list and sample its configs unless the card already drops it
+        (a dropped card's configs are the ones it declares, else `default`: the Hub is not asked)."""
         client = self.client()
         card = parse_card(client.card_text(dataset_id))
+        if card_drop_reason(card):
+            return DatasetRead(dataset_id, card, card.configs or ["default"], {})
         path = client.data_path(dataset_id)
         configs = card.configs or _config_names(path, self.hf_token)
-        if card_drop_reason(card):
-            return DatasetRead(dataset_id, card, configs or ["default"], {})
         samples = sample_configs(path, configs, self.config_time_budget_s, self.hf_token)
         return DatasetRead(dataset_id, card, configs, samples)
 
@@ -129,7 +130,6 @@ def _config_names(path: str, token: str | None) -> list[str]:
         return list(get_dataset_config_names(path, token=token))
     except Exception:  # noqa: BLE001 - an unreadable repo becomes a load_error row, not a crash
         return []
-
 
 
 def local_hub_sources(hub_dir: Path) -> list[TaskSource]:

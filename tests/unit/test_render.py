@@ -145,3 +145,25 @@ def test_a_task_without_instances_returns_an_empty_list():
     task = TaskDesign("Label.", ["s1"], ["label"])
     instances, skipped = render_task_instances(task, source([{"s1": "x", "label": None}]))
     assert (instances, skipped) == ([], {"non_scalar_output": 1})
+
+
+class TrackedText(str):
+    """A field value that logs each time it is rendered (turned into a plain string)."""
+
+    log: list[str]
+
+    def __str__(self) -> str:
+        self.log.append(str.__str__(self))
+        return str.__str__(self)
+
+
+@pytest.mark.parametrize("input_fields", [["s1"], ["s1", "s2"]])
+def test_each_value_of_a_row_is_rendered_once(monkeypatch, input_fields):
+    monkeypatch.setattr(TrackedText, "log", [], raising=False)
+    plain = [{"s1": f"one {i}", "s2": f"two {i}", "label": f"l{i}"} for i in range(3)]
+    rows = [{name: TrackedText(value) for name, value in row.items()} for row in plain]
+    rows.append({"s1": None, "s2": TrackedText("two 3"), "label": TrackedText("l3")})
+    instances, skipped = render_task_instances(TaskDesign("Label.", input_fields, ["label"]), source(rows))
+    assert len(instances) == 3 and skipped == {"null_input": 1}
+    expected = [row[name] for row in plain for name in [*input_fields, "label"]] + ["l3"]
+    assert sorted(TrackedText.log) == sorted(expected)
