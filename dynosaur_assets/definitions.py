@@ -1,4 +1,4 @@
-"""The one `Definitions`: assets, sensor, job, resources and the in-process executor.
+"""The one `Definitions`: assets, sensor, jobs, resources and the in-process executor.
 
 DuckDB has one writer per file, so every run executes its steps in one process, and backfills are
 single runs.
@@ -18,8 +18,9 @@ from dynosaur_assets.embed.resources import InstructionEmbedder  # noqa: E402
 from dynosaur_assets.hub.assets import hub_ingestion  # noqa: E402
 from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
 from dynosaur_assets.hub.source import HubSource  # noqa: E402
-from dynosaur_assets.jobs import curation_of_designs_job, dynosaur_job  # noqa: E402
+from dynosaur_assets.jobs import curation_of_designs_job, dynosaur_job, reports_job  # noqa: E402
 from dynosaur_assets.quality.checks import quality_checks  # noqa: E402
+from dynosaur_assets.reports.assets import corpus_reports  # noqa: E402
 from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
 
 
@@ -45,9 +46,9 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 defs = dg.Definitions(
-    assets=[hub_ingestion, task_designs, curation, instruction_embeddings],
+    assets=[hub_ingestion, task_designs, curation, instruction_embeddings, corpus_reports],
     asset_checks=quality_checks,
-    jobs=[dynosaur_job, curation_of_designs_job],
+    jobs=[dynosaur_job, curation_of_designs_job, reports_job],
     sensors=[new_hub_datasets],
     resources=build_resources(),
     executor=dg.in_process_executor,

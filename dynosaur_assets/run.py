@@ -1,5 +1,6 @@
-"""`make run`: register every dataset of the configured Hub as a partition, materialize every asset
-for them in single runs on the persistent Dagster instance, then print the summary tables."""
+"""`make run`: register every dataset of the configured Hub as a partition, materialize every
+partitioned asset for them in single runs on the persistent Dagster instance, then the store-wide
+`corpus_reports` in a run of its own, then print the summary tables."""
 
 import argparse
 import logging
@@ -36,14 +37,21 @@ def register_partitions(instance: dg.DagsterInstance) -> list[str]:
 
 
 def materialize(instance: dg.DagsterInstance, dataset_ids: list[str]) -> bool:
-    """One in-process run per contiguous range of the datasets' partitions (usually exactly one)."""
+    """One in-process run per contiguous range of the datasets' partitions (usually exactly one), then
+    one run of the store-wide reports over what they stored."""
     validation_worker().start()
     ok = True
     for result in run_segments(instance, "dynosaur", dataset_ids):
         ok = ok and result.success
         if not result.success:
             process_designed(instance, result)
-    return ok
+    return draw_corpus_reports(instance).success and ok
+
+
+def draw_corpus_reports(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """Run the `reports` job (the unpartitioned `corpus_reports`) in process, after the partitioned runs."""
+    return defs.resolve_job_def("reports").execute_in_process(
+        instance=instance, run_config=INFO_LOGS, raise_on_error=False)
 
 
 def run_segments(

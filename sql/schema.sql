@@ -81,6 +81,17 @@ CREATE TABLE IF NOT EXISTS instructions (
     PRIMARY KEY (dataset_id, task_id)
 );
 
+-- Steps 3-4, for the diversity analysis (METHOD.md §5): the main verb and object noun of each valid
+-- task's base_instruction by dynosaur_assets/reports/verbs.py, written with `instructions`; read by the
+-- verb–noun picture and sql/analysis/verb_noun_pairs.sql.
+CREATE TABLE IF NOT EXISTS instruction_verb_nouns (
+    dataset_id  VARCHAR NOT NULL,
+    task_id     VARCHAR NOT NULL,
+    verb        VARCHAR,            -- NULL when the instruction has no word
+    noun        VARCHAR,            -- NULL when the verb has no noun object ("classify it")
+    PRIMARY KEY (dataset_id, task_id)
+);
+
 -- Steps 3-4: every proposal that did not become an instruction, with the rule it broke.
 CREATE TABLE IF NOT EXISTS task_rejections (
     dataset_id        VARCHAR NOT NULL,

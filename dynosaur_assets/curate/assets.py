@@ -7,7 +7,8 @@ from dynosaur_assets.curate.curation import Curation, curate_source
 from dynosaur_assets.hub.task_sources import load_task_sources
 from dynosaur_assets.metadata import counts_by, counts_metadata, datasets_table, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
-from dynosaur_assets.reports.figures import funnel_figure, reports_dir, verb_noun_figure
+from dynosaur_assets.reports.figures import funnel_figure, last_run_dir, verb_noun_figure
+from dynosaur_assets.reports.verbs import verb_noun_rows
 from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import replace_partition
 
@@ -41,7 +42,8 @@ def design_rows_by_config(conn: duckdb.DuckDBPyConnection, dataset_id: str) -> d
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
-    """Apply the validity rules, the merge, the label space and rendering to each config's designs."""
+    """Apply the validity rules, the merge, the label space and rendering to each config's designs;
+    store each valid task's verb and noun; draw the run's funnel and verb–noun pictures."""
     total, per_dataset = Curation(), {}
     with duckdb.get_connection() as conn:
         for dataset_id in context.partition_keys:
@@ -50,15 +52,16 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
             for source in load_task_sources(conn, dataset_id):
                 done.extend(curate_source(source, designs.get(source.config, [])))
             tables = done.tables()
-            replace_partition(conn, dataset_id, tables)
+            replace_partition(conn, dataset_id, {
+                **tables, "instruction_verb_nouns": verb_noun_rows(tables["instructions"])})
             per_dataset[dataset_id] = {_COUNTS[table]: len(rows) for table, rows in tables.items()}
             total.extend(done)
-        folder = reports_dir(duckdb.path())
+        folder, keys = last_run_dir(duckdb.path()), list(context.partition_keys)
         extra = {
             "instructions": {
                 **counts_metadata("designer", counts_by(r["designer"] for r in total.instructions)),
-                "funnel": dg.MetadataValue.md(funnel_figure(conn, folder)),
-                "verb_noun": dg.MetadataValue.md(verb_noun_figure(conn, folder)),
+                "funnel": dg.MetadataValue.md(funnel_figure(conn, folder, keys)),
+                "verb_noun": dg.MetadataValue.md(verb_noun_figure(conn, folder, keys)),
             },
             "task_rejections": counts_metadata("rule", counts_by(r["rule"] for r in total.rejections)),
             "instruction_samples": {},

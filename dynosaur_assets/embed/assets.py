@@ -4,10 +4,11 @@ import datetime
 
 import dagster as dg
 
-from dynosaur_assets.embed.embedder import instruction_hash, texts_to_embed
+from dynosaur_assets.embed.cache import pending_instructions
+from dynosaur_assets.embed.embedder import instruction_hash
 from dynosaur_assets.embed.resources import InstructionEmbedder
 from dynosaur_assets.partitions import hub_dataset_partitions
-from dynosaur_assets.reports.figures import embedding_figure, reports_dir
+from dynosaur_assets.reports.figures import embedding_figure, last_run_dir
 from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import insert_rows
 
@@ -23,34 +24,27 @@ def instruction_embeddings(
     context: dg.AssetExecutionContext, instruction_embedder: InstructionEmbedder, duckdb: DynosaurDuckDB
 ) -> dg.MaterializeResult:
     """Embed the selected datasets' instructions that this model has not embedded yet (a cache:
-    rows are never replaced, so re-materializing embeds nothing twice)."""
+    rows are never replaced, so re-materializing embeds nothing twice), and map the run's embeddings."""
     embedder = instruction_embedder.embedder()
     keys = list(context.partition_keys)
     with duckdb.get_connection() as conn:
-        wanted = conn.execute(
-            "SELECT DISTINCT instruction, first(dataset_id ORDER BY dataset_id) FROM instructions "
-            "WHERE list_contains(?, dataset_id) GROUP BY instruction ORDER BY instruction",
-            [keys],
-        ).fetchall()
-        done = {row[0] for row in conn.execute(
-            "SELECT instruction FROM instruction_embeddings WHERE model = ?", [embedder.model]
-        ).fetchall()}
-        texts = texts_to_embed([text for text, _ in wanted], done)
+        pending = pending_instructions(conn, keys, embedder.model)
+        texts = [text for text, _ in pending.missing]
         vectors = embedder.embed(texts) if texts else []
-        owner = dict(wanted)
+        owner = dict(pending.missing)
         now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
         insert_rows(conn, "instruction_embeddings", [
             {"instruction_hash": instruction_hash(text), "model": embedder.model, "instruction": text,
              "embedding": vector.tolist(), "dataset_id": owner[text], "created_at": now}
             for text, vector in zip(texts, vectors)
         ])
-        picture = embedding_figure(conn, reports_dir(duckdb.path()), embedder.model)
+        picture = embedding_figure(conn, last_run_dir(duckdb.path()), embedder.model, keys)
     return dg.MaterializeResult(
         metadata={
             **({"map": dg.MetadataValue.md(picture)} if picture else {}),
             "model": embedder.model,
-            "distinct_instructions": len(wanted),
+            "distinct_instructions": pending.distinct,
             "embedded": len(texts),
-            "reused": len(wanted) - len(texts),
+            "reused": pending.distinct - len(texts),
         }
     )

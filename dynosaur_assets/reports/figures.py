@@ -1,9 +1,14 @@
-"""The pictures people look at, computed from the store and written as PNG under `<db dir>/reports/`:
-the funnel, the verb–noun diagram of instructions and the 2-D map of instruction embeddings.
+"""The pictures people look at, computed from the store and written as PNG: the funnel, the
+verb–noun diagram of instructions and the 2-D map of instruction embeddings.
 
-`plots` (matplotlib, ~0.7 s to import) is imported when a picture is drawn, not when the Dagster
+Each picture covers the datasets it is given (a run's partitions, drawn into `reports/last_run/`, so
+a run's pictures cost what the run costs) or, given None, the whole store (the `corpus_reports`
+asset, drawn into `reports/`).
+
+`plots` (matplotlib, ~0.5 s to import) is imported when a picture is drawn, not when the Dagster
 definitions load."""
 
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -13,49 +18,105 @@ from dynosaur_assets.reports.verbs import verb_noun_counts
 from dynosaur_assets.store import SQL_DIR
 
 FUNNEL_FILE = SQL_DIR / "analysis" / "funnel.sql"
-MAP_SQL = """
+LAST_RUN = "last_run"
+# True for the rows of the datasets in $datasets, or for every row when $datasets is NULL.
+_IN_SCOPE = "($datasets::VARCHAR[] IS NULL OR {column} IN (SELECT unnest($datasets::VARCHAR[])))"
+_SCOPE = _IN_SCOPE.format(column="dataset_id")
+# funnel.sql's stages, counted over the datasets in $datasets only.
+DATASETS_FUNNEL_SQL = f"""
+WITH stages(ord, stage, count) AS (
+    SELECT 1, 'datasets',    (SELECT count(DISTINCT dataset_id) FROM hub_datasets WHERE {_SCOPE})
+    UNION ALL SELECT 2, 'configs',     (SELECT count(*) FROM hub_datasets WHERE {_SCOPE})
+    UNION ALL SELECT 3, 'kept',        (SELECT count(*) FROM hub_datasets WHERE keep AND {_SCOPE})
+    UNION ALL SELECT 4, 'proposals',   (SELECT count(*) FROM task_designs WHERE parse_error IS NULL AND {_SCOPE})
+    UNION ALL SELECT 5, 'valid_tasks', (SELECT count(*) FROM instructions WHERE {_SCOPE})
+    UNION ALL SELECT 6, 'instances',   (SELECT count(*) FROM instruction_samples WHERE {_SCOPE})
+)
+SELECT stage, count FROM stages ORDER BY ord
+"""
+VERB_NOUN_SQL = f"""
+SELECT verb, noun, count(*) FROM instruction_verb_nouns WHERE verb IS NOT NULL AND {_SCOPE} GROUP BY verb, noun
+"""
+MAP_SQL = f"""
 SELECT e.embedding, coalesce(any_value(h.task_categories[1]), 'none')
 FROM instruction_embeddings e
 JOIN instructions i ON i.instruction = e.instruction
 JOIN hub_datasets h ON h.dataset_id = i.dataset_id AND h.config = i.config
-WHERE e.model = ?
+WHERE e.model = $model AND {_IN_SCOPE.format(column="i.dataset_id")}
 GROUP BY e.instruction_hash, e.embedding
 ORDER BY e.instruction_hash
 """
 
 
 def reports_dir(database: Path) -> Path:
-    """`reports/` beside the DuckDB file (data/reports/ by default)."""
+    """`reports/` beside the DuckDB file (data/reports/ by default): the store-wide pictures."""
     path = database.parent / "reports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def funnel_figure(conn: duckdb.DuckDBPyConnection, folder: Path) -> str:
-    """The whole store's funnel as a PNG; returns Markdown that embeds it."""
+def last_run_dir(database: Path) -> Path:
+    """`reports/last_run/`: the pictures of the latest partitioned run, replaced by the next one."""
+    path = reports_dir(database) / LAST_RUN
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def scope_name(dataset_ids: list[str] | None) -> str:
+    """What a picture covers, for its title."""
+    if dataset_ids is None:
+        return "the store"
+    return f"this run's {len(dataset_ids)} dataset{'' if len(dataset_ids) == 1 else 's'}"
+
+
+def funnel_stages(conn: duckdb.DuckDBPyConnection, dataset_ids: list[str] | None = None) -> list[tuple[str, int]]:
+    """funnel.sql's (stage, count) rows over the store, or over the given datasets only."""
+    if dataset_ids is None:
+        return conn.execute(FUNNEL_FILE.read_text()).fetchall()
+    return conn.execute(DATASETS_FUNNEL_SQL, {"datasets": dataset_ids}).fetchall()
+
+
+def verb_noun_pairs(conn: duckdb.DuckDBPyConnection, dataset_ids: list[str] | None = None) -> dict[str, Counter[str]]:
+    """verb -> Counter of object nouns, from `instruction_verb_nouns` (the rows verb_noun_pairs.sql counts)."""
+    return verb_noun_counts(conn.execute(VERB_NOUN_SQL, {"datasets": dataset_ids}).fetchall())
+
+
+def embedding_points(
+    conn: duckdb.DuckDBPyConnection, model: str, dataset_ids: list[str] | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """The model's vectors of the datasets' distinct instructions, and each one's task category."""
+    rows = conn.execute(MAP_SQL, {"model": model, "datasets": dataset_ids}).fetchall()
+    return np.array([row[0] for row in rows], dtype=np.float32), [row[1] for row in rows]
+
+
+def funnel_figure(conn: duckdb.DuckDBPyConnection, folder: Path, dataset_ids: list[str] | None = None) -> str:
+    """The funnel as `folder/funnel.png`; returns Markdown that embeds it."""
     from dynosaur_assets.reports import plots
 
-    stages = [(stage.replace("_", " "), count) for stage, count in conn.execute(FUNNEL_FILE.read_text()).fetchall()]
-    return plots.markdown_image(plots.funnel_chart(stages, folder / "funnel.png"), "Funnel: datasets to instances")
+    stages = [(stage.replace("_", " "), count) for stage, count in funnel_stages(conn, dataset_ids)]
+    title = f"Curation funnel of {scope_name(dataset_ids)}"
+    return plots.markdown_image(plots.funnel_chart(stages, folder / "funnel.png", title), title)
 
 
-def verb_noun_figure(conn: duckdb.DuckDBPyConnection, folder: Path) -> str:
-    """The verb–noun diagram of every instruction in the store."""
+def verb_noun_figure(conn: duckdb.DuckDBPyConnection, folder: Path, dataset_ids: list[str] | None = None) -> str:
+    """The verb–noun diagram of the instructions as `folder/verb_noun.png`; returns its Markdown."""
     from dynosaur_assets.reports import plots
 
-    instructions = [row[0] for row in conn.execute("SELECT base_instruction FROM instructions").fetchall()]
-    path = plots.verb_noun_sunburst(verb_noun_counts(instructions), folder / "verb_noun.png")
-    return plots.markdown_image(path, "Top verbs and their nouns")
+    path = plots.verb_noun_sunburst(verb_noun_pairs(conn, dataset_ids), folder / "verb_noun.png")
+    return plots.markdown_image(path, f"Top verbs and their nouns in {scope_name(dataset_ids)}")
 
 
-def embedding_figure(conn: duckdb.DuckDBPyConnection, folder: Path, model: str) -> str | None:
-    """The 2-D map of the model's instruction embeddings, coloured by task category."""
-    rows = conn.execute(MAP_SQL, [model]).fetchall()
-    if len(rows) < 2:
+def embedding_figure(
+    conn: duckdb.DuckDBPyConnection, folder: Path, model: str, dataset_ids: list[str] | None = None
+) -> str | None:
+    """The 2-D map of the model's instruction embeddings, coloured by task category, as
+    `folder/embedding_map.png`; None when there are fewer than two vectors."""
+    vectors, categories = embedding_points(conn, model, dataset_ids)
+    if len(vectors) < 2:
+        (folder / "embedding_map.png").unlink(missing_ok=True)  # no stale map of an earlier run
         return None
     from dynosaur_assets.reports import plots
 
-    vectors = np.array([row[0] for row in rows], dtype=np.float32)
-    path = plots.embedding_map(vectors, [row[1] for row in rows], folder / "embedding_map.png",
-                               "Instruction embeddings (PCA), by task category")
-    return plots.markdown_image(path, "Instruction embedding map")
+    title = f"Instruction embeddings (PCA) of {scope_name(dataset_ids)}, by task category"
+    path = plots.embedding_map(vectors, categories, folder / "embedding_map.png", title)
+    return plots.markdown_image(path, f"Instruction embedding map of {scope_name(dataset_ids)}")

@@ -35,7 +35,7 @@ def _save(fig, path) -> Path:
     return path
 
 
-def funnel_chart(stages: list[tuple[str, int]], path) -> Path:
+def funnel_chart(stages: list[tuple[str, int]], path, title: str = "Curation funnel") -> Path:
     """Horizontal bars, first stage on top, each bar labelled with its count (zero counts too)."""
     height = max(3.0, 0.6 * len(stages) + 1.5)
     fig, ax = plt.subplots(figsize=(8, height), layout="constrained")
@@ -55,7 +55,7 @@ def funnel_chart(stages: list[tuple[str, int]], path) -> Path:
                 va="center", ha="left", fontsize=10)
     ax.set_xlabel("count")
     ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-    ax.set_title("Curation funnel")
+    ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
     return _save(fig, path)
 

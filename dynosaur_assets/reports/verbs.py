@@ -22,13 +22,16 @@ The paper parses each instruction and keeps the main verb with its direct-object
 Known limits: compounds give their first word ("movie review" → "movie", not the head "review"),
 and clause objects give the clause subject ("decide whether the hypothesis ..." → "hypothesis").
 Agreement with hand labels is measured in tests/unit/test_verbs.py.
+
+The curation asset stores each valid task's pair in `instruction_verb_nouns`, so the verb–noun
+picture and sql/analysis/verb_noun_pairs.sql count the same pairs.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 IMPERATIVE_VERBS: frozenset[str] = frozenset(
     """
@@ -196,15 +199,25 @@ def _is_participle(word: str) -> bool:
     return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
 
 
-def verb_noun_counts(instructions: Iterable[str]) -> dict[str, Counter[str]]:
-    """verb -> Counter of its object nouns. Instructions with no verb are skipped; a verb with no
-    noun is still counted (its Counter may be empty), so every found verb appears as a key."""
+def verb_noun_rows(instructions: Iterable[Mapping]) -> list[dict]:
+    """One `instruction_verb_nouns` row per `instructions` row: the verb and noun of its
+    base_instruction (as the designer wrote it, before any label-space suffix)."""
+    rows = []
+    for row in instructions:
+        verb, noun = verb_noun(row["base_instruction"])
+        rows.append({"dataset_id": row["dataset_id"], "task_id": row["task_id"], "verb": verb, "noun": noun})
+    return rows
+
+
+def verb_noun_counts(pairs: Iterable[tuple[str | None, str | None, int]]) -> dict[str, Counter[str]]:
+    """verb -> Counter of its object nouns, from (verb, noun, count) rows. Rows with no verb are
+    skipped; a verb with no noun is still counted (its Counter may be empty), so every found verb
+    appears as a key."""
     counts: dict[str, Counter[str]] = {}
-    for instruction in instructions:
-        verb, noun = verb_noun(instruction)
+    for verb, noun, count in pairs:
         if verb is None:
             continue
         bucket = counts.setdefault(verb, Counter())
         if noun is not None:
-            bucket[noun] += 1
+            bucket[noun] += count
     return counts

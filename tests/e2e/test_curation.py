@@ -59,7 +59,8 @@ def test_pictures_are_written_and_embedded_in_metadata(pipeline, monkeypatch):
     monkeypatch.setenv("DYNOSAUR_DESIGNER", "rules")
     result = pipeline.run(["acme-nlp/everyday-nli", "dyno-demo/product-reviews"])
     instructions = [m for m in result.asset_materializations_for_node("curation") if m.asset_key.path == ["instructions"]]
-    assert instructions[0].metadata["funnel"].value.startswith("![Funnel: datasets to instances](data:image/png;base64,")
+    assert instructions[0].metadata["funnel"].value.startswith(
+        "![Curation funnel of this run's 2 datasets](data:image/png;base64,")
     assert "data:image/png;base64," in instructions[0].metadata["verb_noun"].value
     per_dataset = instructions[0].metadata["per_dataset"].value
     for dataset_id in ("acme-nlp/everyday-nli", "dyno-demo/product-reviews"):
@@ -69,6 +70,6 @@ def test_pictures_are_written_and_embedded_in_metadata(pipeline, monkeypatch):
         assert f"| {dataset_id} | {tasks} |" in per_dataset and f"| {instances} |" in per_dataset
     [embeddings, *_] = result.asset_materializations_for_node("instruction_embeddings")
     assert "data:image/png;base64," in embeddings.metadata["map"].value
-    reports = pipeline.db.parent / "reports"
+    reports = pipeline.db.parent / "reports" / "last_run"
     for name in ("funnel.png", "verb_noun.png", "embedding_map.png"):
         assert (reports / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,5 +1,5 @@
 """Every query of sql/analysis/ runs on a materialized store (known values checked independently) and
-on an empty one."""
+on an empty one; verb_noun_pairs.sql counts the pairs the verb–noun picture draws."""
 
 import importlib.util
 import re
@@ -12,6 +12,9 @@ import duckdb
 import pytest
 
 from locations import EMBEDDED_HUB
+from dynosaur_assets.reports import plots
+from dynosaur_assets.reports.figures import verb_noun_figure
+from dynosaur_assets.reports.verbs import verb_noun
 from dynosaur_assets.store import SQL_DIR, apply_schema
 
 ANALYSIS = SQL_DIR / "analysis"
@@ -24,10 +27,6 @@ FAKE_CALLS = [
     ("h2", "fake-model", "acme-nlp/everyday-nli", 200, 30, 0.02, datetime(2026, 1, 1, 10, 0, 40)),
     ("h3", "fake-model", "dyno-demo/product-reviews", 50, 10, 0.005, datetime(2026, 1, 1, 10, 5, 0)),
 ]
-STOP = set(
-    "a an the of to in on for from with by at about into as and or each its this that these those their your "
-    "given all every".split()
-)
 
 COLUMNS = {
     "cost_per_dataset.sql": ["dataset_id", "calls", "prompt_tokens", "completion_tokens", "cost_usd", "valid_tasks",
@@ -96,11 +95,6 @@ def first_word(text: str) -> str:
     return re.match(r"[^A-Za-z]*([A-Za-z]+)", text).group(1).lower()
 
 
-def verb_noun(text: str) -> tuple[str, str]:
-    words = re.findall(r"[a-z]+", text.lower())
-    return words[0], next((w for w in words[1:5] if w not in STOP), "(none)")
-
-
 def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dict]) -> None:
     """One value per file, recomputed without the file's SQL."""
     by = lambda key: {r[key]: r for r in rows}  # noqa: E731
@@ -153,9 +147,10 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
         assert rows[0]["tasks"] == max(counts.values())
         assert {r["verb"]: r["tasks"] for r in rows} == dict(counts)  # fewer than 25 distinct words here
     elif name == "verb_noun_pairs.sql":
-        counts = Counter(verb_noun(i) for (i,) in conn.execute("SELECT instruction FROM instructions").fetchall())
+        pairs = Counter(verb_noun(i) for (i,) in conn.execute("SELECT base_instruction FROM instructions").fetchall())
+        counts = {(verb, noun or "(none)"): n for (verb, noun), n in pairs.items() if verb}
         assert len(counts) <= 25  # so the LIMIT 25 keeps every pair
-        assert {(r["verb"], r["noun"]): r["tasks"] for r in rows} == dict(counts)
+        assert {(r["verb"], r["noun"]): r["tasks"] for r in rows} == counts
         assert rows[0]["tasks"] == max(counts.values())
     elif name == "label_balance.sql":
         labelled = conn.execute(
@@ -212,3 +207,20 @@ def test_query_runs_on_an_empty_store(name):
         assert [r["count"] for r in rows] == [0] * 6
     else:
         assert rows == []
+
+
+def test_verb_noun_pairs_sql_counts_the_pairs_the_picture_draws(store, tmp_path, monkeypatch):
+    drawn, original = [], plots.verb_noun_sunburst
+
+    def sunburst(counts, path, *args, **kwargs):
+        drawn.append(counts)
+        return original(counts, path, *args, **kwargs)
+
+    monkeypatch.setattr(plots, "verb_noun_sunburst", sunburst)
+    with duckdb.connect(str(store), read_only=True) as conn:
+        _, rows = run_file(conn, "verb_noun_pairs.sql")
+        verb_noun_figure(conn, tmp_path)
+    [picture] = drawn
+    pairs = {(verb, noun): n for verb, nouns in picture.items() for noun, n in nouns.items()}
+    assert pairs == {(r["verb"], r["noun"]): r["tasks"] for r in rows if r["noun"] != "(none)"} != {}
+    assert set(picture) == {r["verb"] for r in rows}

@@ -31,7 +31,14 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 DATASETS = ["dyno-demo/product-reviews", "acme-nlp/everyday-nli"]
 ASSETS = ["hub_datasets", "hub_samples", "task_designs", "instructions", "task_rejections",
-          "instruction_samples", "instruction_embeddings"]
+          "instruction_samples", "instruction_embeddings", "corpus_reports"]
+# Runs launched from the UI start at once (no daemon here to dequeue them) in a process of their own.
+INSTANCE_YAML = """run_coordinator:
+  module: dagster.core.run_coordinator
+  class: DefaultRunCoordinator
+telemetry:
+  enabled: false
+"""
 REPORTS = PROJECT_ROOT / "data" / "reports"
 WAIT = 60
 
@@ -65,7 +72,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory):
     shutil.copytree(EMBEDDED_HUB, hub_dir)
     db.parent.mkdir()
     home.mkdir()
-    (home / "dagster.yaml").touch()
+    (home / "dagster.yaml").write_text(INSTANCE_YAML)
     env = {"DYNOSAUR_HUB": "local", "DYNOSAUR_HUB_DIR": str(hub_dir), "DYNOSAUR_DB": str(db),
            "DYNOSAUR_DESIGNER": "rules", "DAGSTER_HOME": str(home)}
     with pytest.MonkeyPatch.context() as mp:
@@ -143,15 +150,36 @@ def _dismiss_onboarding(driver) -> None:
             button.click()
 
 
+def _buttons(driver, label: str) -> list:
+    return [b for b in driver.find_elements(By.XPATH, f"//button[normalize-space()='{label}']") if b.is_displayed()]
+
+
+def _launched(driver) -> bool:
+    """True once the "Launched run" toast shows; confirms the warning about unmaterialized upstream assets."""
+    for button in _buttons(driver, "Confirm"):
+        button.click()
+    return "Launched run" in _body(driver)
+
+
+def _open_first_picture(driver) -> None:
+    """Wait until the opened Markdown's first inline PNG has loaded."""
+    def pictures(d):
+        return [img for img in d.find_elements(By.TAG_NAME, "img")
+                if (img.get_attribute("src") or "").startswith("data:image/png")]
+
+    images = WebDriverWait(driver, WAIT).until(pictures)
+    WebDriverWait(driver, WAIT).until(lambda d: images[0].get_attribute("naturalWidth") not in (None, "0"))
+
+
 def test_asset_graph_shows_every_asset_and_the_checks(ui, driver):
     REPORTS.mkdir(parents=True, exist_ok=True)
     driver.get(f"{ui['url']}/assets")  # the catalog lists every asset key
     _wait_for_text(driver, ASSETS)
     _dismiss_onboarding(driver)
 
-    # The global lineage starts with its groups collapsed; `expanded` opens all four. Zoomed to fit,
+    # The global lineage starts with its groups collapsed; `expanded` opens all five. Zoomed to fit,
     # long names are middle-truncated ("instru…_embeddings"), so a prefix…suffix line counts too.
-    expanded = ",".join(f"global@global:{group}" for group in ("hub", "design", "curate", "embed"))
+    expanded = ",".join(f"global@global:{group}" for group in ("hub", "design", "curate", "embed", "reports"))
     driver.get(f"{ui['url']}/asset-groups?expanded={urllib.parse.quote(expanded)}")
 
     def shown(text: str, asset: str) -> bool:
@@ -183,13 +211,25 @@ def test_materialization_shows_preview_and_funnel(ui, driver):
     links = WebDriverWait(driver, WAIT).until(
         lambda d: d.find_elements(By.XPATH, "//a[normalize-space()='[Show Markdown]']"))
     links[0].click()
-
-    def funnel_images(d):
-        return [img for img in d.find_elements(By.TAG_NAME, "img")
-                if (img.get_attribute("src") or "").startswith("data:image/png")]
-
-    images = WebDriverWait(driver, WAIT).until(funnel_images)
-    WebDriverWait(driver, WAIT).until(lambda d: images[0].get_attribute("naturalWidth") not in (None, "0"))
+    _open_first_picture(driver)
     _wait_for_text(driver, ["funnel", "Close"])
     time.sleep(0.5)
     driver.save_screenshot(str(REPORTS / "ui_materialization.png"))
+
+
+def test_corpus_reports_materializes_from_the_ui(ui, driver):
+    driver.get(f"{ui['url']}/assets/corpus_reports")
+    _dismiss_onboarding(driver)
+    WebDriverWait(driver, WAIT).until(lambda d: _buttons(d, "Materialize"))[0].click()
+    WebDriverWait(driver, WAIT).until(_launched)
+    toast = WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.XPATH, "//a[normalize-space()='View']"))
+    driver.get(toast[0].get_attribute("href"))  # the run's page, which updates live
+    _wait_for_text(driver, ["Success"], timeout=4 * WAIT)
+
+    driver.get(f"{ui['url']}/assets/corpus_reports?view=events")
+    _wait_for_text(driver, ["funnel/datasets", "verb_noun"], timeout=4 * WAIT)
+    _dismiss_onboarding(driver)
+    WebDriverWait(driver, WAIT).until(
+        lambda d: d.find_elements(By.XPATH, "//a[normalize-space()='[Show Markdown]']"))[0].click()
+    _open_first_picture(driver)
+    assert (ui["db"].parent / "reports" / "funnel.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

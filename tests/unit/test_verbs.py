@@ -6,31 +6,30 @@ from pathlib import Path
 
 import pytest
 
-from dynosaur_assets.reports.verbs import singularize, verb_noun, verb_noun_counts
+from dynosaur_assets.reports.verbs import singularize, verb_noun, verb_noun_counts, verb_noun_rows
 
 LABELS = json.loads((Path(__file__).parent / "verb_noun_labels.json").read_text())["items"]
+# The labelled instructions the heuristic gets wrong, with what it returns; all are from the holdout
+# split. A change to verbs.py that fixes or alters one of them must update this table.
+KNOWN_MISSES = {
+    # "one" is skipped as a number word, so the phrase runs on to "out"
+    "Find the odd one out among the listed words.": ("find", "out"),
+    # "using" and "used" are too short to be taken for participles, so the phrase runs on past them
+    "Give an example sentence using the given word.": ("give", "word"),
+    "Read the abstract and list the methods used in the study.": ("list", "used"),
+}
 
 
-def _agreement(items):
-    verb = pair = 0
-    for item in items:
-        got = verb_noun(item["instruction"])
-        verb += got[0] == item["verb"]
-        pair += got == (item["verb"], item["noun"])
-    return verb / len(items), pair / len(items)
+def test_known_misses_are_labelled_and_give_what_is_recorded():
+    assert set(KNOWN_MISSES) <= {item["instruction"] for item in LABELS}
+    assert {text: verb_noun(text) for text in KNOWN_MISSES} == KNOWN_MISSES
 
 
-def test_there_are_at_least_100_hand_labels():
-    assert len(LABELS) >= 100
-
-
-@pytest.mark.parametrize("split", ["all", "tune", "holdout"])
-def test_agreement_with_hand_labels(split):
-    items = LABELS if split == "all" else [i for i in LABELS if i["split"] == split]
-    verb, pair = _agreement(items)
-    print(f"{split}: n={len(items)} verb agreement={verb:.3f} pair agreement={pair:.3f}")
-    assert verb >= 0.85
-    assert pair >= 0.7
+@pytest.mark.parametrize(
+    "item", [item for item in LABELS if item["instruction"] not in KNOWN_MISSES], ids=lambda item: item["instruction"]
+)
+def test_every_other_hand_label_is_reproduced(item):
+    assert verb_noun(item["instruction"]) == (item["verb"], item["noun"])
 
 
 def test_leading_clauses_are_skipped():
@@ -52,5 +51,16 @@ def test_singularize():
 
 
 def test_counts():
-    counts = verb_noun_counts(["Classify the reviews.", "Classify the tweet.", "Classify the review.", "Translate it.", ""])
+    texts = ["Classify the reviews.", "Classify the tweet.", "Classify the review.", "Translate it.", ""]
+    counts = verb_noun_counts((*verb_noun(text), 1) for text in texts)
     assert counts == {"classify": Counter({"review": 2, "tweet": 1}), "translate": Counter()}
+    assert verb_noun_counts([("classify", "review", 3), ("classify", None, 2), (None, None, 5)]) == {
+        "classify": Counter({"review": 3})}
+
+
+def test_rows_hold_each_instructions_pair():
+    instructions = [{"dataset_id": "d", "task_id": "t1", "base_instruction": "Classify the reviews.", "instruction": "x"},
+                    {"dataset_id": "d", "task_id": "t2", "base_instruction": "Translate it."}]
+    assert verb_noun_rows(instructions) == [
+        {"dataset_id": "d", "task_id": "t1", "verb": "classify", "noun": "review"},
+        {"dataset_id": "d", "task_id": "t2", "verb": "translate", "noun": None}]

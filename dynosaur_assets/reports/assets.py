@@ -1,0 +1,39 @@
+"""Reports asset: `corpus_reports`, the store-wide pictures (unpartitioned, own job `reports`)."""
+
+import dagster as dg
+
+from dynosaur_assets.embed.resources import InstructionEmbedder
+from dynosaur_assets.reports.figures import (
+    embedding_figure,
+    funnel_figure,
+    funnel_stages,
+    reports_dir,
+    verb_noun_figure,
+)
+from dynosaur_assets.resources import DynosaurDuckDB
+
+GROUP = "reports"
+
+
+@dg.asset(
+    deps=["hub_datasets", "task_designs", "instructions", "instruction_samples", "instruction_embeddings"],
+    group_name=GROUP,
+    kinds={"duckdb", "matplotlib"},
+)
+def corpus_reports(duckdb: DynosaurDuckDB, instruction_embedder: InstructionEmbedder) -> dg.MaterializeResult:
+    """The funnel, verb–noun diagram and embedding map of every dataset in the store, written to
+    `data/reports/` (run pictures cover their run's datasets only; these cover them all)."""
+    model = instruction_embedder.embedder().model
+    with duckdb.get_connection() as conn:
+        folder = reports_dir(duckdb.path())
+        stages = dict(funnel_stages(conn))
+        pictures = {
+            "funnel": funnel_figure(conn, folder),
+            "verb_noun": verb_noun_figure(conn, folder),
+            "map": embedding_figure(conn, folder, model),
+        }
+    return dg.MaterializeResult(metadata={
+        **{f"funnel/{stage}": dg.MetadataValue.int(count) for stage, count in stages.items()},
+        "model": model,
+        **{name: dg.MetadataValue.md(md) for name, md in pictures.items() if md},
+    })
