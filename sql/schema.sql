@@ -80,17 +80,12 @@ CREATE TABLE IF NOT EXISTS instructions (
     skipped_rows      JSON,               -- sample rows skipped while rendering, by reason
     PRIMARY KEY (dataset_id, task_id)
 );
-
--- Steps 3-4, for the diversity analysis (METHOD.md §5): the main verb and object noun of each valid
--- task's base_instruction by dynosaur_assets/reports/verbs.py, written with `instructions`; read by the
--- verb–noun picture and sql/analysis/verb_noun_pairs.sql.
-CREATE TABLE IF NOT EXISTS instruction_verb_nouns (
-    dataset_id  VARCHAR NOT NULL,
-    task_id     VARCHAR NOT NULL,
-    verb        VARCHAR,            -- NULL when the instruction has no word
-    noun        VARCHAR,            -- NULL when the verb has no noun object ("classify it")
-    PRIMARY KEY (dataset_id, task_id)
-);
+-- For the diversity analysis: the main verb and object noun of base_instruction, as
+-- dynosaur_assets/reports/verbs.py finds them; the verb–noun picture and
+-- sql/analysis/verb_noun_pairs.sql both read these. Added to stores made before they existed (NULL
+-- there until the dataset is curated again).
+ALTER TABLE instructions ADD COLUMN IF NOT EXISTS verb VARCHAR;  -- NULL when the instruction has no word
+ALTER TABLE instructions ADD COLUMN IF NOT EXISTS noun VARCHAR;  -- NULL when the verb has no noun object
 
 -- Steps 3-4: every proposal that did not become an instruction, with the rule it broke.
 CREATE TABLE IF NOT EXISTS task_rejections (

@@ -8,7 +8,7 @@ from dynosaur_assets.hub.task_sources import load_task_sources
 from dynosaur_assets.metadata import counts_by, counts_metadata, datasets_table, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.reports.figures import funnel_figure, last_run_dir, verb_noun_figure
-from dynosaur_assets.reports.verbs import verb_noun_rows
+from dynosaur_assets.reports.verbs import with_verb_noun
 from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import replace_partition
 
@@ -52,8 +52,7 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
             for source in load_task_sources(conn, dataset_id):
                 done.extend(curate_source(source, designs.get(source.config, [])))
             tables = done.tables()
-            replace_partition(conn, dataset_id, {
-                **tables, "instruction_verb_nouns": verb_noun_rows(tables["instructions"])})
+            replace_partition(conn, dataset_id, {**tables, "instructions": with_verb_noun(tables["instructions"])})
             per_dataset[dataset_id] = {_COUNTS[table]: len(rows) for table, rows in tables.items()}
             total.extend(done)
         folder, keys = last_run_dir(duckdb.path()), list(context.partition_keys)

@@ -35,7 +35,7 @@ WITH stages(ord, stage, count) AS (
 SELECT stage, count FROM stages ORDER BY ord
 """
 VERB_NOUN_SQL = f"""
-SELECT verb, noun, count(*) FROM instruction_verb_nouns WHERE verb IS NOT NULL AND {_SCOPE} GROUP BY verb, noun
+SELECT verb, noun, count(*) FROM instructions WHERE verb IS NOT NULL AND {_SCOPE} GROUP BY verb, noun
 """
 MAP_SQL = f"""
 SELECT e.embedding, coalesce(any_value(h.task_categories[1]), 'none')
@@ -77,7 +77,7 @@ def funnel_stages(conn: duckdb.DuckDBPyConnection, dataset_ids: list[str] | None
 
 
 def verb_noun_pairs(conn: duckdb.DuckDBPyConnection, dataset_ids: list[str] | None = None) -> dict[str, Counter[str]]:
-    """verb -> Counter of object nouns, from `instruction_verb_nouns` (the rows verb_noun_pairs.sql counts)."""
+    """verb -> Counter of object nouns, from the `verb` and `noun` columns of `instructions` (what verb_noun_pairs.sql counts)."""
     return verb_noun_counts(conn.execute(VERB_NOUN_SQL, {"datasets": dataset_ids}).fetchall())
 
 

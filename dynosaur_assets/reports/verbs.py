@@ -23,8 +23,8 @@ Known limits: compounds give their first word ("movie review" → "movie", not t
 and clause objects give the clause subject ("decide whether the hypothesis ..." → "hypothesis").
 Agreement with hand labels is measured in tests/unit/test_verbs.py.
 
-The curation asset stores each valid task's pair in `instruction_verb_nouns`, so the verb–noun
-picture and sql/analysis/verb_noun_pairs.sql count the same pairs.
+The curation asset stores each valid task's pair in the `verb` and `noun` columns of `instructions`,
+so the verb–noun picture and sql/analysis/verb_noun_pairs.sql count the same pairs.
 """
 
 from __future__ import annotations
@@ -199,14 +199,10 @@ def _is_participle(word: str) -> bool:
     return len(word) > 4 and word.endswith("ed") and not word.endswith("eed")
 
 
-def verb_noun_rows(instructions: Iterable[Mapping]) -> list[dict]:
-    """One `instruction_verb_nouns` row per `instructions` row: the verb and noun of its
-    base_instruction (as the designer wrote it, before any label-space suffix)."""
-    rows = []
-    for row in instructions:
-        verb, noun = verb_noun(row["base_instruction"])
-        rows.append({"dataset_id": row["dataset_id"], "task_id": row["task_id"], "verb": verb, "noun": noun})
-    return rows
+def with_verb_noun(instructions: Iterable[Mapping]) -> list[dict]:
+    """The `instructions` rows with the `verb` and `noun` of their base_instruction (as the designer
+    wrote it, before any label-space suffix)."""
+    return [{**row, **dict(zip(("verb", "noun"), verb_noun(row["base_instruction"])))} for row in instructions]
 
 
 def verb_noun_counts(pairs: Iterable[tuple[str | None, str | None, int]]) -> dict[str, Counter[str]]:

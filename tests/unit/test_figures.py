@@ -16,7 +16,7 @@ from dynosaur_assets.reports.figures import (
     verb_noun_figure,
     verb_noun_pairs,
 )
-from dynosaur_assets.reports.verbs import verb_noun_rows
+from dynosaur_assets.reports.verbs import with_verb_noun
 from dynosaur_assets.store import apply_schema
 
 MODEL = "test-model"
@@ -49,8 +49,9 @@ def conn() -> duckdb.DuckDBPyConnection:
                          [dataset_id, dataset_id, row["task_id"], row["base_instruction"], row["base_instruction"]])
             conn.execute("INSERT INTO instruction_samples VALUES (?, 'default', ?, 0, ?, 'x', 'y', NULL, NULL, ?)",
                          [dataset_id, row["task_id"], row["base_instruction"], dataset_id])
-        for row in verb_noun_rows(instructions):
-            conn.execute("INSERT INTO instruction_verb_nouns VALUES ($dataset_id, $task_id, $verb, $noun)", row)
+        for row in with_verb_noun(instructions):
+            conn.execute("UPDATE instructions SET verb = $verb, noun = $noun WHERE dataset_id = $dataset_id"
+                         " AND task_id = $task_id", {key: row[key] for key in ("dataset_id", "task_id", "verb", "noun")})
         for text in texts:
             conn.execute("INSERT INTO instruction_embeddings SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
                          "(SELECT 1 FROM instruction_embeddings WHERE instruction = ?)",

@@ -77,3 +77,14 @@ def test_every_in_memory_connection_gets_the_schema(schema_runs):
         with resource.get_connection() as conn:
             assert tables(conn) == SCHEMA_TABLES
     assert len(schema_runs) == 2
+
+
+def test_a_store_made_before_the_verb_columns_gets_them():
+    conn = duckdb.connect()
+    old = SCHEMA_FILE.read_text().split("ALTER TABLE instructions")[0]  # the DDL up to the migration
+    conn.execute(old)
+    conn.execute("INSERT INTO instructions (dataset_id, config, task_name, task_id, instruction, base_instruction,"
+                 " input_fields, output_field, prompt_kind, designer, designer_version, instances)"
+                 " VALUES ('a/b', 'default', 'a/b', 't1', 'Label it.', 'Label it.', ['x'], ['y'], 'aware', 'rules', '1', 1)")
+    apply_schema(conn)
+    assert conn.execute("SELECT task_id, verb, noun FROM instructions").fetchall() == [("t1", None, None)]

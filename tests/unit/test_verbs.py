@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dynosaur_assets.reports.verbs import singularize, verb_noun, verb_noun_counts, verb_noun_rows
+from dynosaur_assets.reports.verbs import singularize, verb_noun, verb_noun_counts, with_verb_noun
 
 LABELS = json.loads((Path(__file__).parent / "verb_noun_labels.json").read_text())["items"]
 # The labelled instructions the heuristic gets wrong, with what it returns; all are from the holdout
@@ -61,6 +61,5 @@ def test_counts():
 def test_rows_hold_each_instructions_pair():
     instructions = [{"dataset_id": "d", "task_id": "t1", "base_instruction": "Classify the reviews.", "instruction": "x"},
                     {"dataset_id": "d", "task_id": "t2", "base_instruction": "Translate it."}]
-    assert verb_noun_rows(instructions) == [
-        {"dataset_id": "d", "task_id": "t1", "verb": "classify", "noun": "review"},
-        {"dataset_id": "d", "task_id": "t2", "verb": "translate", "noun": None}]
+    assert with_verb_noun(instructions) == [{**instructions[0], "verb": "classify", "noun": "review"},
+                                            {**instructions[1], "verb": "translate", "noun": None}]
