@@ -6,7 +6,9 @@ run's validation worker process (quality/worker.py), started with the run so tha
 out of it. Each suite is validated once per run and table, by whichever of the table's two checks runs
 first: that step reads the rows, has the worker validate the whole suite once and writes every
 outcome (both severities) to `quality_results` in one transaction; the other check of the table
-reuses the outcomes without touching DuckDB. A check that finds no outcomes of its run (e.g. launched alone, or in another
+reuses the outcomes without touching DuckDB. The first check of the tables an asset step wrote also
+sends the step's other tables to the worker (`STEP_TABLES`), so that their validations overlap with
+the steps in between. A check that finds no outcomes of its run (e.g. launched alone, or in another
 process) validates itself; the write replaces the (run, partition, suite) rows, so it never doubles.
 """
 
@@ -39,9 +41,19 @@ _CONTEXT_QUERIES = {
         "instruction_samples": "SELECT DISTINCT dataset_id, task_id, output FROM instruction_samples",
     },
 }
-# (run_id, table) -> outcomes of the table's suite, for the current run only (cleared when a new run
-# validates); both checks of a table share one validation and one write.
+# The tables each asset step writes. The first check of one of them sends them all to the worker,
+# which validates the others while this check's step ends and the next ones start.
+STEP_TABLES = (
+    ("hub_datasets", "hub_samples"),
+    ("task_designs", "llm_calls"),
+    ("instructions", "task_rejections", "instruction_samples"),
+    ("instruction_embeddings",),
+)
+# For the current run only (cleared when a new run validates): (run_id, table) -> outcomes of the
+# table's suite (both checks of a table share one validation and one write), or the worker's ticket
+# of a validation submitted and not collected yet.
 _validated: dict[tuple[str, str], list[ExpectationOutcome]] = {}
+_submitted: dict[tuple[str, str], int] = {}
 _LOCK = threading.Lock()
 
 
@@ -82,16 +94,32 @@ def run_outcomes(
         outcomes = _validated.get((run_id, table))
         if outcomes is not None:
             return outcomes
+        _forget_other_runs(run_id)
         keys = list(context.partition_keys)
         with resource.get_connection() as conn:
-            frames = {name: datasets_frame(conn, query, keys) for name, query in _CONTEXT_QUERIES.get(table, {}).items()}
-            frame = table_frame(conn, table, keys)
-            outcomes = validation_worker().validate(table, frame, frames)
+            if (run_id, table) not in _submitted:
+                siblings = next(tables for tables in STEP_TABLES if table in tables)
+                for name in [table, *(name for name in siblings if name != table)]:  # its own first
+                    if (run_id, name) not in _validated and (run_id, name) not in _submitted:
+                        _submitted[(run_id, name)] = submit_validation(conn, name, keys)
+            outcomes = validation_worker().result(_submitted.pop((run_id, table)))
             write_outcomes(conn, run_id, partition_label(keys), table, outcomes)
-        if any(key[0] != run_id for key in _validated):
-            _validated.clear()
         _validated[(run_id, table)] = outcomes
         return outcomes
+
+
+def submit_validation(conn: duckdb.DuckDBPyConnection, table: str, dataset_ids: Sequence[str]) -> int:
+    """Read the table's rows of these datasets (and what its suite needs from other tables) and send
+    them to the validation worker; return the worker's ticket."""
+    frames = {name: datasets_frame(conn, query, dataset_ids) for name, query in _CONTEXT_QUERIES.get(table, {}).items()}
+    return validation_worker().submit(table, table_frame(conn, table, dataset_ids), frames)
+
+
+def _forget_other_runs(run_id: str) -> None:
+    for key in [key for key in _submitted if key[0] != run_id]:
+        validation_worker().discard(_submitted.pop(key))
+    for key in [key for key in _validated if key[0] != run_id]:
+        del _validated[key]
 
 
 def check_result(outcomes: list[ExpectationOutcome], severity: str) -> dg.AssetCheckResult:

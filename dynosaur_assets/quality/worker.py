@@ -13,15 +13,20 @@ child exits when its stdin closes, so it never outlives the run's process.
     worker = validation_worker()
     worker.start()                                    # returns at once
     outcomes = worker.validate("instructions", df, {"hub_datasets": hub_df})
+    ticket = worker.submit("hub_samples", df)         # returns at once; answered in order
+    outcomes = worker.result(ticket)
 """
 
 import atexit
+import itertools
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
@@ -31,11 +36,17 @@ from dynosaur_assets.quality.suites import ExpectationOutcome
 
 
 class ValidationWorker:
-    """The run process's handle on its validation child process."""
+    """The run process's handle on its validation child process. Requests are answered in the order
+    they were submitted; a sender thread writes them, so the caller never blocks on a full pipe."""
 
     def __init__(self) -> None:
         self._process: subprocess.Popen | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._outbox: queue.Queue | None = None
+        self._unread: deque[tuple[int, str]] = deque()  # (ticket, table) submitted, reply not read yet
+        self._replies: dict[int, tuple[str, Any]] = {}
+        self._discarded: set[int] = set()
+        self._tickets = itertools.count()
         self._warm_up_pending = False  # the child's first message (its warm-up) not read yet
         self.warm_up: dict[str, float] = {}  # the child's warm-up cost (seconds), once it reported it
 
@@ -44,49 +55,104 @@ class ValidationWorker:
         with self._lock:
             self._start()
 
+    def submit(self, table: str, df: pd.DataFrame, context_frames: Mapping[str, Any] | None = None) -> int:
+        """Queue `suites.validate_frame(table, df, context_frames)` for the child; return its ticket."""
+        with self._lock:
+            self._start()
+            ticket = next(self._tickets)
+            self._unread.append((ticket, table))
+            self._outbox.put((table, df, dict(context_frames or {})))
+            return ticket
+
+    def result(self, ticket: int) -> list[ExpectationOutcome]:
+        """The outcomes of a submitted validation, once the child answered it. Raises RuntimeError
+        naming the table when the child failed or died (the next submit starts a new one)."""
+        with self._lock:
+            while ticket not in self._replies:
+                if not any(waiting == ticket for waiting, _ in self._unread):
+                    raise RuntimeError(f"validation {ticket} was lost with an earlier worker process")
+                self._read_reply()
+            status, value = self._replies.pop(ticket)
+        if status == "error":
+            raise RuntimeError(f"Great Expectations failed {value}")
+        return value
+
+    def discard(self, ticket: int) -> None:
+        """Drop a submitted validation's reply (no `result` will ask for it)."""
+        with self._lock:
+            if self._replies.pop(ticket, None) is None:
+                self._discarded.add(ticket)
+
     def validate(
         self, table: str, df: pd.DataFrame, context_frames: Mapping[str, Any] | None = None
     ) -> list[ExpectationOutcome]:
-        """`suites.validate_frame` in the child. Raises RuntimeError naming the table when the child
-        failed or died (the next call starts a new one)."""
-        with self._lock:
-            self._start()
-            try:
-                _send(self._process.stdin, (table, df, dict(context_frames or {})))
-                warm_up = _receive(self._process.stdout) if self._warm_up_pending else None
-                reply = _receive(self._process.stdout)
-            except (EOFError, OSError, pickle.UnpicklingError) as error:
-                code = self._stop()
-                raise RuntimeError(
-                    f"the Great Expectations worker process exited (code {code}) while validating {table}"
-                ) from error
-            if warm_up is not None:
-                self._warm_up_pending = False
-                self.warm_up = _unwrap(warm_up, "warming up")
-        return _unwrap(reply, f"validating {table}")
+        """`suites.validate_frame` in the child."""
+        return self.result(self.submit(table, df, context_frames))
 
     def stop(self) -> None:
         """Close the child's stdin and wait for it to exit."""
         with self._lock:
             self._stop()
 
+    def _read_reply(self) -> None:
+        ticket, table = self._unread[0]
+        try:
+            if self._warm_up_pending:
+                status, value = _receive(self._process.stdout)
+                self._warm_up_pending = False
+                if status == "error":
+                    raise RuntimeError(f"Great Expectations failed warming up:\n{value}")
+                self.warm_up = value
+            status, value = _receive(self._process.stdout)
+        except (EOFError, OSError, pickle.UnpicklingError) as error:
+            code = self._stop()
+            raise RuntimeError(
+                f"the Great Expectations worker process exited (code {code}) while validating {table}"
+            ) from error
+        self._unread.popleft()
+        if ticket in self._discarded:
+            self._discarded.discard(ticket)
+        else:
+            self._replies[ticket] = (status, f"validating {table}:\n{value}" if status == "error" else value)
+
     def _start(self) -> None:
         if self._process is None or self._process.poll() is not None:
+            self._stop()
             self.warm_up, self._warm_up_pending = {}, True
             self._process = subprocess.Popen(
                 [sys.executable, "-m", "dynosaur_assets.quality.worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
             )
+            self._outbox = queue.Queue()
+            threading.Thread(target=_send_all, args=(self._outbox, self._process.stdin), daemon=True,
+                             name="gx-worker-sender").start()
 
     def _stop(self) -> int | None:
         process, self._process = self._process, None
+        self._unread.clear()
+        if self._outbox is not None:
+            self._outbox.put(None)  # the sender closes the child's stdin once the queue is written
+            self._outbox = None
         if process is None:
             return None
         try:
-            process.stdin.close()
             return process.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
+        except subprocess.TimeoutExpired:
             process.kill()
             return process.wait()
+
+
+def _send_all(outbox: queue.Queue, stream: BinaryIO) -> None:
+    """The sender thread: write each queued request to the child; close its stdin at None."""
+    try:
+        while (message := outbox.get()) is not None:
+            _send(stream, message)
+    except OSError:  # the child died; the reader reports it
+        pass
+    finally:
+        try:
+            stream.close()
+        except OSError:
+            pass
 
 
 def _send(stream: BinaryIO, message: object) -> None:
@@ -96,13 +162,6 @@ def _send(stream: BinaryIO, message: object) -> None:
 
 def _receive(stream: BinaryIO) -> tuple[str, Any]:
     return pickle.load(stream)
-
-
-def _unwrap(reply: tuple[str, Any], doing: str) -> Any:
-    status, value = reply
-    if status == "error":
-        raise RuntimeError(f"Great Expectations failed {doing}:\n{value}")
-    return value
 
 
 def _attempt(call: Callable[[], Any]) -> tuple[str, Any]:

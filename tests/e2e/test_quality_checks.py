@@ -73,13 +73,13 @@ def test_each_suite_is_validated_and_written_once_per_run(pipeline, monkeypatch)
     from dynosaur_assets.quality.worker import ValidationWorker
 
     validated = Counter()
-    validate = ValidationWorker.validate
+    submit = ValidationWorker.submit
 
     def counting(worker, table, *args, **kwargs):
         validated[table] += 1
-        return validate(worker, table, *args, **kwargs)
+        return submit(worker, table, *args, **kwargs)
 
-    monkeypatch.setattr(ValidationWorker, "validate", counting)
+    monkeypatch.setattr(ValidationWorker, "submit", counting)
     result = pipeline.run(DATASET)
     assert result.success
     assert validated == Counter(list(checks.TABLE_ASSETS))

@@ -71,3 +71,21 @@ def test_the_run_process_never_imports_great_expectations():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     count, passed, imported = done.stdout.split()
     assert int(count) > 0 and passed == "True" and imported == "False", done.stderr
+
+
+def test_submitted_validations_are_answered_in_any_order_asked(worker):
+    good, bad = hub_samples(), hub_samples(bad_row=True)
+    tickets = [worker.submit("hub_samples", frame) for frame in (good, bad, good)]
+    dropped = worker.submit("hub_samples", bad)
+    worker.discard(dropped)
+    assert worker.result(tickets[2]) == validate_frame("hub_samples", good)
+    assert not all(o.success for o in worker.result(tickets[1]))
+    assert all(o.success for o in worker.result(tickets[0]))
+    assert all(o.success for o in worker.validate("hub_samples", good))
+    assert worker._replies == {} and worker._discarded == set()
+
+
+def test_every_checked_table_belongs_to_one_asset_step():
+    from dynosaur_assets.quality.checks import STEP_TABLES, TABLE_ASSETS
+
+    assert sorted(table for tables in STEP_TABLES for table in tables) == sorted(TABLE_ASSETS)
