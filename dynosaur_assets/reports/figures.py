@@ -9,6 +9,8 @@ asset, drawn into `reports/`).
 definitions load."""
 
 from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -22,18 +24,9 @@ LAST_RUN = "last_run"
 # True for the rows of the datasets in $datasets, or for every row when $datasets is NULL.
 _IN_SCOPE = "($datasets::VARCHAR[] IS NULL OR {column} IN (SELECT unnest($datasets::VARCHAR[])))"
 _SCOPE = _IN_SCOPE.format(column="dataset_id")
-# funnel.sql's stages, counted over the datasets in $datasets only.
-DATASETS_FUNNEL_SQL = f"""
-WITH stages(ord, stage, count) AS (
-    SELECT 1, 'datasets',    (SELECT count(DISTINCT dataset_id) FROM hub_datasets WHERE {_SCOPE})
-    UNION ALL SELECT 2, 'configs',     (SELECT count(*) FROM hub_datasets WHERE {_SCOPE})
-    UNION ALL SELECT 3, 'kept',        (SELECT count(*) FROM hub_datasets WHERE keep AND {_SCOPE})
-    UNION ALL SELECT 4, 'proposals',   (SELECT count(*) FROM task_designs WHERE parse_error IS NULL AND {_SCOPE})
-    UNION ALL SELECT 5, 'valid_tasks', (SELECT count(*) FROM instructions WHERE {_SCOPE})
-    UNION ALL SELECT 6, 'instances',   (SELECT count(*) FROM instruction_samples WHERE {_SCOPE})
-)
-SELECT stage, count FROM stages ORDER BY ord
-"""
+# The tables sql/analysis/funnel.sql reads; a run's funnel runs the file over views of them that hold
+# only the run's datasets.
+FUNNEL_TABLES = ("hub_datasets", "task_designs", "instructions", "instruction_samples")
 VERB_NOUN_SQL = f"""
 SELECT verb, noun, count(*) FROM instructions WHERE verb IS NOT NULL AND {_SCOPE} GROUP BY verb, noun
 """
@@ -73,7 +66,27 @@ def funnel_stages(conn: duckdb.DuckDBPyConnection, dataset_ids: list[str] | None
     """funnel.sql's (stage, count) rows over the store, or over the given datasets only."""
     if dataset_ids is None:
         return conn.execute(FUNNEL_FILE.read_text()).fetchall()
-    return conn.execute(DATASETS_FUNNEL_SQL, {"datasets": dataset_ids}).fetchall()
+    with datasets_only(conn, FUNNEL_TABLES, dataset_ids):
+        return conn.execute(FUNNEL_FILE.read_text()).fetchall()
+
+
+@contextmanager
+def datasets_only(conn: duckdb.DuckDBPyConnection, tables: Sequence[str], dataset_ids: Sequence[str]) -> Iterator[None]:
+    """Within the block, each of these tables names a temporary view of its rows of the given
+    datasets only (temporary objects come first in DuckDB's name lookup), so an analysis file runs
+    unchanged over a subset of the store."""
+    catalog = conn.execute("SELECT current_database()").fetchone()[0]
+    conn.execute("CREATE OR REPLACE TEMP TABLE _scope_datasets AS SELECT unnest(?::VARCHAR[]) AS dataset_id",
+                 [list(dataset_ids)])
+    try:
+        for table in tables:
+            conn.execute(f'CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM "{catalog}".main.{table} '
+                         "WHERE dataset_id IN (SELECT dataset_id FROM temp.main._scope_datasets)")
+        yield
+    finally:
+        for table in tables:
+            conn.execute(f"DROP VIEW IF EXISTS temp.main.{table}")
+        conn.execute("DROP TABLE IF EXISTS temp.main._scope_datasets")
 
 
 def verb_noun_pairs(conn: duckdb.DuckDBPyConnection, dataset_ids: list[str] | None = None) -> dict[str, Counter[str]]:

@@ -1,6 +1,7 @@
 """reports.figures: each picture's data covers the given datasets only, or the whole store given None."""
 
 import datetime
+import re
 from collections import Counter
 
 import duckdb
@@ -8,6 +9,7 @@ import pytest
 
 from dynosaur_assets.reports.figures import (
     FUNNEL_FILE,
+    FUNNEL_TABLES,
     embedding_figure,
     embedding_points,
     funnel_figure,
@@ -103,3 +105,13 @@ def test_no_map_under_two_vectors_and_no_stale_map(conn, tmp_path):
     assert embedding_figure(conn, tmp_path, MODEL) is not None
     assert embedding_figure(conn, tmp_path, MODEL, ["no/such"]) is None
     assert not (tmp_path / "embedding_map.png").exists()
+
+
+def test_a_run_funnel_runs_funnel_sql_over_every_table_it_reads_and_leaves_nothing_behind(conn):
+    read = set(re.findall(r"\bFROM\s+(\w+)", FUNNEL_FILE.read_text(), re.IGNORECASE)) - {"stages"}
+    assert read == set(FUNNEL_TABLES)
+    whole = funnel_stages(conn)
+    funnel_stages(conn, ["a/reviews"])
+    assert conn.execute("SELECT count(*) FROM duckdb_views() WHERE temporary AND NOT internal").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND NOT internal").fetchone() == (0,)
+    assert funnel_stages(conn) == whole
