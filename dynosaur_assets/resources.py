@@ -16,9 +16,12 @@ from dynosaur_assets.store import connect_store
 class DynosaurDuckDB(DuckDBResource):
     """One DuckDB file for every table; relative paths resolve against the project root.
 
-    A run (the in-process executor sets resources up once per run) opens the file once and holds it
-    until the run ends; each `get_connection` is then a cursor of it (~1 ms instead of the ~30-60 ms
-    of opening the file). Outside a run (a sensor tick, a script), each `get_connection` opens it."""
+    Dagster sets resources up once per run (in-process executor) and once per sensor tick: the file is
+    opened then and held until the run or tick ends, and each `get_connection` is a cursor of it
+    (~1 ms instead of the ~30-60 ms of opening the file). While a run holds it, no other process can
+    open the file (DuckDB's lock), not even read-only: query it from the CLI between runs. Runs are
+    queued one at a time (dagster.yaml). Built outside Dagster (a script), each `get_connection`
+    opens the file."""
 
     _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 

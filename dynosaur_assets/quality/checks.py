@@ -97,11 +97,10 @@ def run_outcomes(
         _forget_other_runs(run_id)
         keys = list(context.partition_keys)
         with resource.get_connection() as conn:
-            if (run_id, table) not in _submitted:
-                siblings = next(tables for tables in STEP_TABLES if table in tables)
-                for name in [table, *(name for name in siblings if name != table)]:  # its own first
-                    if (run_id, name) not in _validated and (run_id, name) not in _submitted:
-                        _submitted[(run_id, name)] = submit_validation(conn, name, keys)
+            siblings = next(tables for tables in STEP_TABLES if table in tables)
+            for name in sorted(siblings, key=lambda name: name != table):  # its own first
+                if (run_id, name) not in _validated and (run_id, name) not in _submitted:
+                    _submitted[(run_id, name)] = submit_validation(conn, name, keys)
             outcomes = validation_worker().result(_submitted.pop((run_id, table)))
             write_outcomes(conn, run_id, partition_label(keys), table, outcomes)
         _validated[(run_id, table)] = outcomes

@@ -48,7 +48,7 @@ class ValidationWorker:
         self._discarded: set[int] = set()
         self._tickets = itertools.count()
         self._warm_up_pending = False  # the child's first message (its warm-up) not read yet
-        self.warm_up: dict[str, float] = {}  # the child's warm-up cost (seconds), once it reported it
+        self.warm_up: dict[str, Any] = {}  # the child's warm-up cost (seconds), or {"error": traceback}
 
     def start(self) -> None:
         """Start the child if it is not running; return at once (it warms up on its own)."""
@@ -66,21 +66,22 @@ class ValidationWorker:
 
     def result(self, ticket: int) -> list[ExpectationOutcome]:
         """The outcomes of a submitted validation, once the child answered it. Raises RuntimeError
-        naming the table when the child failed or died (the next submit starts a new one)."""
+        naming the table when the child failed on it or died before answering it (the next submit
+        starts a new child)."""
         with self._lock:
             while ticket not in self._replies:
-                if not any(waiting == ticket for waiting, _ in self._unread):
-                    raise RuntimeError(f"validation {ticket} was lost with an earlier worker process")
+                if not self._waiting(ticket):
+                    raise RuntimeError(f"validation {ticket} was never submitted, or was already collected")
                 self._read_reply()
             status, value = self._replies.pop(ticket)
         if status == "error":
-            raise RuntimeError(f"Great Expectations failed {value}")
+            raise RuntimeError(value)
         return value
 
     def discard(self, ticket: int) -> None:
         """Drop a submitted validation's reply (no `result` will ask for it)."""
         with self._lock:
-            if self._replies.pop(ticket, None) is None:
+            if self._replies.pop(ticket, None) is None and self._waiting(ticket):
                 self._discarded.add(ticket)
 
     def validate(
@@ -94,26 +95,29 @@ class ValidationWorker:
         with self._lock:
             self._stop()
 
+    def _waiting(self, ticket: int) -> bool:
+        return any(waiting == ticket for waiting, _ in self._unread)
+
     def _read_reply(self) -> None:
-        ticket, table = self._unread[0]
+        """Read the child's next reply. A failed warm-up is kept in `warm_up`: the validations then
+        fail with the same error themselves. If the child died, every unanswered validation fails."""
         try:
             if self._warm_up_pending:
                 status, value = _receive(self._process.stdout)
                 self._warm_up_pending = False
-                if status == "error":
-                    raise RuntimeError(f"Great Expectations failed warming up:\n{value}")
-                self.warm_up = value
+                self.warm_up = value if status == "ok" else {"error": value}
             status, value = _receive(self._process.stdout)
-        except (EOFError, OSError, pickle.UnpicklingError) as error:
-            code = self._stop()
-            raise RuntimeError(
-                f"the Great Expectations worker process exited (code {code}) while validating {table}"
-            ) from error
-        self._unread.popleft()
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self._stop()
+            return
+        ticket, table = self._unread.popleft()
+        self._keep(ticket, status, f"Great Expectations failed validating {table}:\n{value}" if status == "error" else value)
+
+    def _keep(self, ticket: int, status: str, value: Any) -> None:
         if ticket in self._discarded:
             self._discarded.discard(ticket)
         else:
-            self._replies[ticket] = (status, f"validating {table}:\n{value}" if status == "error" else value)
+            self._replies[ticket] = (status, value)
 
     def _start(self) -> None:
         if self._process is None or self._process.poll() is not None:
@@ -126,19 +130,25 @@ class ValidationWorker:
             threading.Thread(target=_send_all, args=(self._outbox, self._process.stdin), daemon=True,
                              name="gx-worker-sender").start()
 
-    def _stop(self) -> int | None:
+    def _stop(self) -> None:
+        """Stop the child; each validation it has not answered fails, naming its table."""
         process, self._process = self._process, None
-        self._unread.clear()
         if self._outbox is not None:
             self._outbox.put(None)  # the sender closes the child's stdin once the queue is written
             self._outbox = None
-        if process is None:
-            return None
-        try:
-            return process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            return process.wait()
+        code = None if process is None else _wait(process)
+        for ticket, table in self._unread:
+            self._keep(ticket, "error",
+                       f"the Great Expectations worker process exited (code {code}) before validating {table}")
+        self._unread.clear()
+
+
+def _wait(process: subprocess.Popen) -> int:
+    try:
+        return process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
 
 
 def _send_all(outbox: queue.Queue, stream: BinaryIO) -> None:
