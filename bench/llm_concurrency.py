@@ -17,7 +17,8 @@ comparison (the client CPU column then counts the server's CPU too). Between pha
 connections they came on (keep-alive: one per concurrent slot).
 
 Calls are stored in an `InMemoryCallStore` by default; `--store duckdb` uses the pipeline's
-`DuckDBCallStore` on a fresh DuckDB file (sql/schema.sql), written row by row as responses arrive.
+`DuckDBCallStore` on a fresh DuckDB file (`connect_store`: sql/schema.sql applied), committed in groups
+as responses arrive (each group the responses that arrived during the previous commit).
 """
 
 import argparse
@@ -35,8 +36,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-import duckdb  # noqa: E402
-
 from dynosaur_assets.design.call_store import DuckDBCallStore  # noqa: E402
 from dynosaur_assets.design.llm_client import (  # noqa: E402
     ClientSettings,
@@ -44,6 +43,7 @@ from dynosaur_assets.design.llm_client import (  # noqa: E402
     DesignRequest,
     InMemoryCallStore,
 )
+from dynosaur_assets.store import connect_store  # noqa: E402
 from servers.openai_server import serve_openai  # noqa: E402
 
 DELAY_S = 0.2
@@ -114,8 +114,7 @@ def main() -> None:
     serve = server_process if args.server == "process" else server_thread
     with tempfile.TemporaryDirectory(prefix="llm-bench-") as scratch, serve(DELAY_S) as base_url:
         if args.store == "duckdb":
-            conn = duckdb.connect(str(Path(scratch) / "bench.duckdb"))
-            conn.execute((ROOT / "sql" / "schema.sql").read_text())
+            conn = connect_store(Path(scratch) / "bench.duckdb")
             store = DuckDBCallStore(conn)
         else:
             store = InMemoryCallStore()

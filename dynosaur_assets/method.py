@@ -25,7 +25,6 @@ IDENTIFIER_FIELD_NAMES = frozenset({"id", "idx"})
 IDENTIFIER_FIELD_SUFFIXES = ("_id", "_ids")
 # The original hid every field whose name contains this substring (also `evidence`, `valid`, ...).
 ORIGINAL_HIDDEN_FIELD_WORD = "id"
-DESIGN_MODEL = "gpt-3.5-turbo"
 DESIGN_TEMPERATURE = 0.0
 DESIGN_MAX_COMPLETION_TOKENS = 256
 

@@ -18,7 +18,7 @@ import logging
 import random
 import ssl
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
@@ -30,16 +30,13 @@ from openai.types.chat import ChatCompletion
 
 from dynosaur_assets.design.pricing import PriceTable
 from dynosaur_assets.design.prompts import response_format
-from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_MODEL, DESIGN_TEMPERATURE
+from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_TEMPERATURE
+from dynosaur_assets.paths import ENV_DEFAULTS
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})  # and every 5xx
 ERROR_TEXT_CHARS = 500
-# The SDK's default pool (openai 3.x: 1,000 connections, 100 kept alive 5 s), raised to `concurrency`.
-POOL_MAX_CONNECTIONS = 1000
-POOL_KEEPALIVE_CONNECTIONS = 100
-POOL_KEEPALIVE_EXPIRY_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -82,12 +79,13 @@ CALL_ROW_FIELDS = tuple(item.name for item in fields(CallRow))
 
 class CallStore(Protocol):
     """Where calls are kept. `get` returns the stored row for a request hash (None when absent);
-    `put_many` adds or replaces the rows for their hashes, all or none of them. A row with an `error` is
-    not a cache hit: it is re-requested. A store may also offer `get_many(hashes) -> {hash: row}`
-    (absent hashes left out), which the client then uses to look up a whole run in one go instead of
-    calling `get` per request."""
+    `get_many` the stored rows for many hashes by hash (absent hashes left out), with which the client
+    looks up a whole run in one go; `put_many` adds or replaces the rows for their hashes, all or none of
+    them. A row with an `error` is not a cache hit: it is re-requested."""
 
     def get(self, request_hash: str) -> CallRow | None: ...
+
+    def get_many(self, request_hashes: Iterable[str]) -> dict[str, CallRow]: ...
 
     def put_many(self, rows: Sequence[CallRow]) -> None: ...
 
@@ -100,6 +98,9 @@ class InMemoryCallStore:
 
     def get(self, request_hash: str) -> CallRow | None:
         return self.rows.get(request_hash)
+
+    def get_many(self, request_hashes: Iterable[str]) -> dict[str, CallRow]:
+        return {digest: self.rows[digest] for digest in request_hashes if digest in self.rows}
 
     def put(self, row: CallRow) -> None:
         self.rows[row.request_hash] = row
@@ -115,7 +116,7 @@ class ClientSettings:
     `max_completion_tokens` (needed by OpenAI reasoning models). `budget_usd` is checked before each
     new request, so calls already in flight may overshoot it by at most `concurrency` calls."""
 
-    model: str = DESIGN_MODEL
+    model: str = ENV_DEFAULTS["DYNOSAUR_MODEL"]  # the designer's default too (DYNOSAUR_MODEL)
     base_url: str | None = None
     timeout_s: float = 60.0
     max_retries: int = 6
@@ -240,16 +241,13 @@ class DesignClient:
         self._api_key = _Secret(api_key)
 
     def _open_client(self) -> openai.AsyncOpenAI:
-        """A fresh `openai` client per run (bound to the run's event loop), with its retries off. Its
-        HTTP client is the SDK's aiohttp one (`openai[aiohttp]`: ~1 ms less CPU a call than the default
-        httpx2 transport, see bench/RESULTS.md), with a connection pool that keeps at least
-        `concurrency` connections alive and with the process's TLS context (building one reads the CA
-        bundle: ~0.1 s per run otherwise)."""
+        """A fresh `openai` client per run (bound to the run's event loop), with its retries off and the
+        settings' timeout (the SDK sets it on every request). Its HTTP client is the SDK's aiohttp one
+        (`openai[aiohttp]`: ~1 ms less CPU a call than the default httpx2 transport, see
+        bench/RESULTS.md), with the SDK's default connection pool and the process's TLS context
+        (building one reads the CA bundle: ~0.1 s per run otherwise)."""
         settings = self.settings
-        limits = httpx2.Limits(max_connections=max(settings.concurrency, POOL_MAX_CONNECTIONS),
-                                  max_keepalive_connections=max(settings.concurrency, POOL_KEEPALIVE_CONNECTIONS),
-                                  keepalive_expiry=POOL_KEEPALIVE_EXPIRY_S)
-        http_client = openai.DefaultAioHttpClient(timeout=settings.timeout_s, limits=limits, verify=_tls_context())
+        http_client = openai.DefaultAioHttpClient(verify=_tls_context())
         return openai.AsyncOpenAI(api_key=self._api_key.value, base_url=settings.base_url,
                                   timeout=settings.timeout_s, max_retries=0, http_client=http_client)
 
@@ -267,12 +265,11 @@ class DesignClient:
         state = _RunState(total=len(set(hashes)))
         rows: dict[str, CallRow | None] = {}
         pending: dict[str, DesignRequest] = {}
-        get_many = getattr(self.store, "get_many", None)
-        stored_rows = get_many(hashes) if get_many else None
+        stored_rows = self.store.get_many(hashes)
         for digest, request in zip(hashes, requests):
             if digest in rows or digest in pending:
                 continue
-            stored = stored_rows.get(digest) if stored_rows is not None else self.store.get(digest)
+            stored = stored_rows.get(digest)
             if stored is not None and stored.error is None:
                 rows[digest] = stored
                 state.cache_hits += 1

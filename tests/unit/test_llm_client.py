@@ -6,12 +6,9 @@ import dataclasses
 import email.utils
 import json
 import logging
-import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
-import duckdb
 import openai
 import pytest
 
@@ -28,10 +25,9 @@ from dynosaur_assets.design.llm_client import (
 from dynosaur_assets.design.parse import parse_response
 from dynosaur_assets.design.pricing import call_cost
 from dynosaur_assets.design.prompts import design_messages, prompt_fields, prompt_metadata
+from dynosaur_assets.store import connect_store
 from dynosaur_assets.tasks import TaskSource
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "servers"))
-from openai_server import (  # noqa: E402
+from servers.openai_server import (
     Reply,
     echo_tasks,
     error_reply,
@@ -166,8 +162,7 @@ def test_each_row_is_stored_the_moment_it_arrives():
 
 
 def test_duckdb_store_looks_up_a_run_in_one_query_as_get_does():
-    conn = duckdb.connect()
-    conn.execute((Path(__file__).resolve().parents[2] / "sql" / "schema.sql").read_text())
+    conn = connect_store(None)
     store = DuckDBCallStore(conn)
     script = [json_reply(TASKS), server_error(500)]
     with serve_openai(script) as server:
@@ -180,7 +175,7 @@ def test_duckdb_store_looks_up_a_run_in_one_query_as_get_does():
         assert server.request_count == 3
     assert again.cache_hits == 1 and again.rows[0] == store.get(hashes[0]) and again.rows[1].error is None
     assert store.get(hashes[1]).error is None and conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
-    fresh = DuckDBCallStore(conn)  # has not seen the hash: its INSERT finds it taken and replaces the row
+    fresh = DuckDBCallStore(conn)  # its INSERT finds the hash taken and replaces the row
     fresh.put(dataclasses.replace(again.rows[0], response_text="replaced"))
     assert store.get(hashes[0]).response_text == "replaced"
     assert conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
@@ -200,8 +195,7 @@ class SlowDuckDBStore(DuckDBCallStore):
 
 
 def test_rows_arriving_during_a_commit_share_the_next_one():
-    conn = duckdb.connect()
-    conn.execute((Path(__file__).resolve().parents[2] / "sql" / "schema.sql").read_text())
+    conn = connect_store(None)
     store = SlowDuckDBStore(conn)
     with serve_openai() as server:
         result = client_for(server, store, concurrency=16).run_sync(requests_for(16))
@@ -211,8 +205,7 @@ def test_rows_arriving_during_a_commit_share_the_next_one():
 
 
 def test_put_many_replaces_stored_hashes_and_adds_the_rest():
-    conn = duckdb.connect()
-    conn.execute((Path(__file__).resolve().parents[2] / "sql" / "schema.sql").read_text())
+    conn = connect_store(None)
     with serve_openai() as server:
         rows = client_for(server, concurrency=3).run_sync(requests_for(3)).rows
     DuckDBCallStore(conn).put_many(rows[:2])
