@@ -27,7 +27,7 @@ import numpy as np
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
-from dynosaur_assets.embed.embedder import MiniLMEmbedder, _embed_distinct, texts_to_embed  # noqa: E402
+from dynosaur_assets.embed.embedder import MiniLMEmbedder, _embed_distinct  # noqa: E402
 
 REFERENCE_TASKS = PROJECT_ROOT.parent / "shared" / "reference" / "dynosaur-instructions-full.json"
 TARGET_RATIO = 0.9
@@ -39,7 +39,7 @@ Embed = Callable[[list[str]], np.ndarray]
 
 def distinct_instructions(path: Path) -> list[str]:
     published = json.loads(path.read_text(encoding="utf-8"))
-    return texts_to_embed((task["instruction"] for task in published), set())
+    return list(dict.fromkeys(task["instruction"] for task in published))
 
 
 def chunks(texts: list[str], size: int) -> list[list[str]]:

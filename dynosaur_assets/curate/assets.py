@@ -59,7 +59,7 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
         extra = {
             "instructions": {
                 **counts_metadata("designer", counts_by(r["designer"] for r in total.instructions)),
-                "funnel": dg.MetadataValue.md(funnel_figure(conn, folder, keys)),
+                "funnel": dg.MetadataValue.md(funnel_figure(conn, folder, keys)[0]),
                 "verb_noun": dg.MetadataValue.md(verb_noun_figure(conn, folder, keys)),
             },
             "task_rejections": counts_metadata("rule", counts_by(r["rule"] for r in total.rejections)),

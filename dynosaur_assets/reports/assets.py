@@ -6,7 +6,6 @@ from dynosaur_assets.embed.resources import InstructionEmbedder
 from dynosaur_assets.reports.figures import (
     embedding_figure,
     funnel_figure,
-    funnel_stages,
     reports_dir,
     verb_noun_figure,
 )
@@ -26,14 +25,14 @@ def corpus_reports(duckdb: DynosaurDuckDB, instruction_embedder: InstructionEmbe
     model = instruction_embedder.embedder().model
     with duckdb.get_connection() as conn:
         folder = reports_dir(duckdb.path())
-        stages = dict(funnel_stages(conn))
+        funnel, stages = funnel_figure(conn, folder)
         pictures = {
-            "funnel": funnel_figure(conn, folder),
+            "funnel": funnel,
             "verb_noun": verb_noun_figure(conn, folder),
             "map": embedding_figure(conn, folder, model),
         }
     return dg.MaterializeResult(metadata={
-        **{f"funnel/{stage}": dg.MetadataValue.int(count) for stage, count in stages.items()},
+        **{f"funnel/{stage}": dg.MetadataValue.int(count) for stage, count in stages},
         "model": model,
         **{name: dg.MetadataValue.md(md) for name, md in pictures.items() if md},
     })

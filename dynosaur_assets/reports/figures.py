@@ -21,22 +21,20 @@ from dynosaur_assets.store import SQL_DIR
 
 FUNNEL_FILE = SQL_DIR / "analysis" / "funnel.sql"
 LAST_RUN = "last_run"
-# True for the rows of the datasets in $datasets, or for every row when $datasets is NULL.
-_IN_SCOPE = "($datasets::VARCHAR[] IS NULL OR {column} IN (SELECT unnest($datasets::VARCHAR[])))"
-_SCOPE = _IN_SCOPE.format(column="dataset_id")
-# The tables sql/analysis/funnel.sql reads; a run's funnel runs the file over views of them that hold
-# only the run's datasets.
+# The tables each query reads that a run's pictures scope to its datasets (`datasets_only`):
+# sql/analysis/funnel.sql reads all four; the map scopes the instructions side only (an embedding row
+# names the first dataset that embedded its text, which other datasets may share).
 FUNNEL_TABLES = ("hub_datasets", "task_designs", "instructions", "instruction_samples")
-VERB_NOUN_SQL = f"""
-SELECT verb, noun, count(*) FROM instructions WHERE verb IS NOT NULL AND {_SCOPE} GROUP BY verb, noun
-"""
-MAP_SQL = f"""
-SELECT e.embedding, coalesce(any_value(h.task_categories[1]), 'none')
+VERB_NOUN_TABLES = ("instructions",)
+MAP_TABLES = ("instructions",)
+VERB_NOUN_SQL = "SELECT verb, noun, count(*) FROM instructions WHERE verb IS NOT NULL GROUP BY verb, noun"
+MAP_SQL = """
+SELECT any_value(e.embedding), coalesce(any_value(h.task_categories[1]), 'none')
 FROM instruction_embeddings e
 JOIN instructions i ON i.instruction = e.instruction
 JOIN hub_datasets h ON h.dataset_id = i.dataset_id AND h.config = i.config
-WHERE e.model = $model AND {_IN_SCOPE.format(column="i.dataset_id")}
-GROUP BY e.instruction_hash, e.embedding
+WHERE e.model = $model
+GROUP BY e.instruction_hash
 ORDER BY e.instruction_hash
 """
 
@@ -64,17 +62,20 @@ def scope_name(dataset_ids: list[str] | None) -> str:
 
 def funnel_stages(conn: duckdb.DuckDBPyConnection, dataset_ids: list[str] | None = None) -> list[tuple[str, int]]:
     """funnel.sql's (stage, count) rows over the store, or over the given datasets only."""
-    if dataset_ids is None:
-        return conn.execute(FUNNEL_FILE.read_text()).fetchall()
     with datasets_only(conn, FUNNEL_TABLES, dataset_ids):
         return conn.execute(FUNNEL_FILE.read_text()).fetchall()
 
 
 @contextmanager
-def datasets_only(conn: duckdb.DuckDBPyConnection, tables: Sequence[str], dataset_ids: Sequence[str]) -> Iterator[None]:
+def datasets_only(
+    conn: duckdb.DuckDBPyConnection, tables: Sequence[str], dataset_ids: Sequence[str] | None
+) -> Iterator[None]:
     """Within the block, each of these tables names a temporary view of its rows of the given
-    datasets only (temporary objects come first in DuckDB's name lookup), so an analysis file runs
-    unchanged over a subset of the store."""
+    datasets only (temporary objects come first in DuckDB's name lookup), so a query runs unchanged
+    over a subset of the store. Given None (the whole store), the block runs over the tables as they are."""
+    if dataset_ids is None:
+        yield
+        return
     catalog = conn.execute("SELECT current_database()").fetchone()[0]
     conn.execute("CREATE OR REPLACE TEMP TABLE _scope_datasets AS SELECT unnest(?::VARCHAR[]) AS dataset_id",
                  [list(dataset_ids)])
@@ -91,24 +92,29 @@ def datasets_only(conn: duckdb.DuckDBPyConnection, tables: Sequence[str], datase
 
 def verb_noun_pairs(conn: duckdb.DuckDBPyConnection, dataset_ids: list[str] | None = None) -> dict[str, Counter[str]]:
     """verb -> Counter of object nouns, from the `verb` and `noun` columns of `instructions` (what verb_noun_pairs.sql counts)."""
-    return verb_noun_counts(conn.execute(VERB_NOUN_SQL, {"datasets": dataset_ids}).fetchall())
+    with datasets_only(conn, VERB_NOUN_TABLES, dataset_ids):
+        return verb_noun_counts(conn.execute(VERB_NOUN_SQL).fetchall())
 
 
 def embedding_points(
     conn: duckdb.DuckDBPyConnection, model: str, dataset_ids: list[str] | None = None
 ) -> tuple[np.ndarray, list[str]]:
     """The model's vectors of the datasets' distinct instructions, and each one's task category."""
-    rows = conn.execute(MAP_SQL, {"model": model, "datasets": dataset_ids}).fetchall()
+    with datasets_only(conn, MAP_TABLES, dataset_ids):
+        rows = conn.execute(MAP_SQL, {"model": model}).fetchall()
     return np.array([row[0] for row in rows], dtype=np.float32), [row[1] for row in rows]
 
 
-def funnel_figure(conn: duckdb.DuckDBPyConnection, folder: Path, dataset_ids: list[str] | None = None) -> str:
-    """The funnel as `folder/funnel.png`; returns Markdown that embeds it."""
+def funnel_figure(
+    conn: duckdb.DuckDBPyConnection, folder: Path, dataset_ids: list[str] | None = None
+) -> tuple[str, list[tuple[str, int]]]:
+    """The funnel as `folder/funnel.png`: Markdown that embeds it, and the `funnel_stages` rows drawn."""
     from dynosaur_assets.reports import plots
 
-    stages = [(stage.replace("_", " "), count) for stage, count in funnel_stages(conn, dataset_ids)]
+    stages = funnel_stages(conn, dataset_ids)
+    bars = [(stage.replace("_", " "), count) for stage, count in stages]
     title = f"Curation funnel of {scope_name(dataset_ids)}"
-    return plots.markdown_image(plots.funnel_chart(stages, folder / "funnel.png", title), title)
+    return plots.markdown_image(plots.funnel_chart(bars, folder / "funnel.png", title), title), stages
 
 
 def verb_noun_figure(conn: duckdb.DuckDBPyConnection, folder: Path, dataset_ids: list[str] | None = None) -> str:

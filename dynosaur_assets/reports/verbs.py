@@ -21,7 +21,10 @@ The paper parses each instruction and keeps the main verb with its direct-object
 
 Known limits: compounds give their first word ("movie review" → "movie", not the head "review"),
 and clause objects give the clause subject ("decide whether the hypothesis ..." → "hypothesis").
-Agreement with hand labels is measured in tests/unit/test_verbs.py.
+Agreement with hand labels: 145 of the 148 hand-labelled (verb, noun) pairs in
+tests/unit/verb_noun_labels.json are reproduced (all 118 used for tuning, 27 of the 30 held out).
+tests/unit/test_verbs.py checks each label exactly; the 3 misses are listed, with what the heuristic
+gives instead, in its KNOWN_MISSES.
 
 The curation asset stores each valid task's pair in the `verb` and `noun` columns of `instructions`,
 so the verb–noun picture and sql/analysis/verb_noun_pairs.sql count the same pairs.

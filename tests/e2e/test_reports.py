@@ -103,14 +103,3 @@ def test_make_run_draws_the_store_wide_pictures_after_the_partitioned_runs(pipel
     for name in ("verb_noun", "map"):
         assert "data:image/png;base64," in metadata[name].value
 
-
-def test_the_reports_job_is_unpartitioned_and_apart_from_the_partitioned_jobs():
-    from dynosaur_assets.definitions import defs
-
-    def selected(job: str) -> set[str]:
-        return {key.to_user_string() for key in defs.resolve_job_def(job).asset_layer.selected_asset_keys}
-
-    assert selected("reports") == {"corpus_reports"}
-    assert defs.resolve_job_def("reports").partitions_def is None
-    assert "corpus_reports" not in selected("dynosaur") | selected("curation_of_designs")
-    assert defs.resolve_job_def("dynosaur").partitions_def is not None

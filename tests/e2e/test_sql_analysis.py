@@ -1,5 +1,5 @@
 """Every query of sql/analysis/ runs on a materialized store (known values checked independently) and
-on an empty one; verb_noun_pairs.sql counts the pairs the verb–noun picture draws."""
+on an empty one."""
 
 import importlib.util
 import shutil
@@ -11,8 +11,6 @@ import duckdb
 import pytest
 
 from locations import EMBEDDED_HUB
-from dynosaur_assets.reports import plots
-from dynosaur_assets.reports.figures import verb_noun_figure
 from dynosaur_assets.reports.verbs import verb_noun
 from dynosaur_assets.store import SQL_DIR, apply_schema
 
@@ -204,19 +202,3 @@ def test_query_runs_on_an_empty_store(name):
     else:
         assert rows == []
 
-
-def test_verb_noun_pairs_sql_counts_the_pairs_the_picture_draws(store, tmp_path, monkeypatch):
-    drawn, original = [], plots.verb_noun_sunburst
-
-    def sunburst(counts, path, *args, **kwargs):
-        drawn.append(counts)
-        return original(counts, path, *args, **kwargs)
-
-    monkeypatch.setattr(plots, "verb_noun_sunburst", sunburst)
-    with duckdb.connect(str(store), read_only=True) as conn:
-        _, rows = run_file(conn, "verb_noun_pairs.sql")
-        verb_noun_figure(conn, tmp_path)
-    [picture] = drawn
-    pairs = {(verb, noun): n for verb, nouns in picture.items() for noun, n in nouns.items()}
-    assert pairs == {(r["verb"], r["noun"]): r["tasks"] for r in rows if r["noun"] != "(none)"} != {}
-    assert set(picture) == {r["verb"] for r in rows}

@@ -75,11 +75,11 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 if __package__:
     from .loopback import (
-        HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped, start_in_thread
+        HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped
     )
 else:  # imported with tests/servers on sys.path, or run as a script
     from loopback import (
-        HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped, start_in_thread
+        HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped
     )
 
 try:  # pyyaml is a project dependency; the server still runs without it (no cardData then)
@@ -87,7 +87,7 @@ try:  # pyyaml is a project dependency; the server still runs without it (no car
 except ImportError:  # pragma: no cover
     _yaml = None
 
-__all__ = ["HubServer", "HubRequestHandler", "serve_hub", "start_hub", "main"]
+__all__ = ["HubServer", "HubRequestHandler", "serve_hub", "main"]
 
 DEFAULT_PAGE_SIZE = 1000  # what the real /api/datasets caps a page at
 _SHA40 = re.compile(r"^[0-9a-f]{40}$")
@@ -753,13 +753,6 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | None:
 # --------------------------------------------------------------------------------------------
 # entry points
 # --------------------------------------------------------------------------------------------
-
-
-def start_hub(root: str | os.PathLike, host: str = HOST, port: int = 0, **kwargs: Any) -> HubServer:
-    """Start a HubServer in a daemon thread and return it (call ``.shutdown(); .server_close()``)."""
-    server = HubServer(root, host, port, **kwargs)
-    start_in_thread(server)
-    return server
 
 
 @contextlib.contextmanager

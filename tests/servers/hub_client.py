@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from dynosaur_assets.paths import PROJECT_ROOT
+
 RESULT_PREFIX = "RESULT "
 CLIENT_TIMEOUT_S = 180
 _INHERITED_NOT = ("HF_", "HUGGINGFACE_", "TRANSFORMERS_OFFLINE", "DYNOSAUR_")

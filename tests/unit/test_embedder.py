@@ -1,5 +1,5 @@
 """METHOD.md §5: instruction embeddings — the offline MiniLM model, the OpenAI-compatible endpoint
-(against a real loopback HTTP server), the cache rule, and the API key kept out of reprs, logs and errors."""
+(against a real loopback HTTP server), the cache key, and the API key kept out of reprs, logs and errors."""
 
 import hashlib
 import json
@@ -17,7 +17,6 @@ from dynosaur_assets.embed.embedder import (
     OpenAIEmbedder,
     instruction_hash,
     normalise_rows,
-    texts_to_embed,
 )
 from locations import REFERENCE_TASKS
 from servers.openai_embeddings_server import serve_embeddings, vector_for
@@ -51,20 +50,12 @@ def assert_embedder_contract(embedder: Embedder) -> None:
     assert cosine(vectors[0], vectors[1]) < 0.99
 
 
-# instruction_hash and texts_to_embed (the cache rule)
+# instruction_hash (the cache key)
 
 def test_instruction_hash_is_sha256_of_the_exact_text():
     assert instruction_hash("Classify the text.") == hashlib.sha256(b"Classify the text.").hexdigest()
     assert instruction_hash("Classify the text.") != instruction_hash("Classify the text. ")
     assert instruction_hash("Résumé ✓") == hashlib.sha256("Résumé ✓".encode("utf-8")).hexdigest()
-
-
-def test_texts_to_embed_keeps_distinct_new_texts_in_first_seen_order():
-    texts = ["b", "a", "b", "c", "a", "d"]
-    assert texts_to_embed(texts, already_embedded={"c"}) == ["b", "a", "d"]
-    assert texts_to_embed(texts, already_embedded=set()) == ["b", "a", "c", "d"]
-    assert texts_to_embed(texts, already_embedded=set(texts)) == []
-    assert texts_to_embed([], already_embedded={"a"}) == []
 
 
 def test_normalise_rows_scales_to_unit_and_keeps_zero_rows():
@@ -124,7 +115,7 @@ def test_minilm_embeds_nothing_to_an_empty_array(minilm):
 @pytest.mark.skipif(not REFERENCE_TASKS.exists(), reason="the published tasks are only in ../shared/reference")
 def test_minilm_embeds_published_instructions(minilm):
     published = json.loads(REFERENCE_TASKS.read_text(encoding="utf-8"))
-    instructions = texts_to_embed((task["instruction"] for task in published), set())[:REFERENCE_SUBSET]
+    instructions = list(dict.fromkeys(task["instruction"] for task in published))[:REFERENCE_SUBSET]
     vectors = minilm.embed(instructions)
     assert vectors.shape == (REFERENCE_SUBSET, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
