@@ -95,7 +95,7 @@ def main() -> None:
     for name, seconds in rows:
         print(f"| {name} | {seconds:.1f} |")
     print(f"| peak RSS (MB) | {peak_mb:.0f} |")
-    print(f"| asset-check steps in the first run (GX import not in them, see below) | {first['check_steps']:.1f} |")
+    print(f"| asset-check steps in the first run (GX runs in its worker process) | {first['check_steps']:.1f} |")
     print(f"\nnew dataset / full first run: {(added - warm) / (full - imported):.2f}x")
 
     validation_worker().stop()
