@@ -12,7 +12,13 @@ import duckdb
 from pydantic import Field
 
 from dynosaur_assets.design.call_store import DuckDBCallStore
-from dynosaur_assets.design.llm_client import ClientSettings, DesignClient, DesignRequest, Progress
+from dynosaur_assets.design.llm_client import (
+    ClientSettings,
+    DesignClient,
+    DesignRequest,
+    Progress,
+    ServerUnreachable,
+)
 from dynosaur_assets.design.parse import parse_response
 from dynosaur_assets.design.pricing import PriceTable, estimate_cost
 from dynosaur_assets.design.prompts import design_messages, prompt_kinds, too_few_prompt_fields
@@ -22,7 +28,7 @@ from dynosaur_assets.paths import ENV_DEFAULTS
 from dynosaur_assets.tasks import TaskSource
 
 OPENAI_DESIGNER = "openai"
-PROMPT_VERSION = "3"
+PROMPT_VERSION = "4"
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
@@ -46,9 +52,11 @@ class TaskDesigner(dg.ConfigurableResource):
     model: str = Field(default=ENV_DEFAULTS["DYNOSAUR_MODEL"], description="DYNOSAUR_MODEL")
     temperature: float = DESIGN_TEMPERATURE
     max_completion_tokens: int = DESIGN_MAX_COMPLETION_TOKENS
-    concurrency: int = 32
-    requests_per_minute: float = Field(default=0, description="0: no cap")
-    timeout_s: float = 60.0
+    concurrency: int = Field(default=32, description="DYNOSAUR_LLM_CONCURRENCY: requests in flight at once")
+    requests_per_minute: int = Field(default=0, description="DYNOSAUR_LLM_RPM: requests a minute, 0: no cap")
+    timeout_s: int = Field(default=60, description="DYNOSAUR_LLM_TIMEOUT_S: seconds to wait for one reply")
+    response_format: str = Field(default="auto", description="DYNOSAUR_RESPONSE_FORMAT: auto, json_schema, "
+                                 "json_object or none")
     max_retries: int = 6
     budget_usd: str = Field(default="", description="stop issuing requests once the run spent this much")
     prices_file: str = Field(default="", description="JSON price overrides per model")
@@ -78,6 +86,7 @@ class TaskDesigner(dg.ConfigurableResource):
             max_retries=self.max_retries,
             concurrency=self.concurrency,
             requests_per_minute=self.requests_per_minute or None,
+            response_format=self.response_format,
             temperature=self.temperature,
             max_tokens=self.max_completion_tokens,
             budget_usd=float(self.budget_usd) if self.budget_usd else None,
@@ -104,7 +113,10 @@ class TaskDesigner(dg.ConfigurableResource):
                             "dry_run/max_cost_usd": estimate.cost_usd}
             return run
         client = DesignClient(self.api_key, DuckDBCallStore(conn), self.settings(), prices, progress=_progress_logger(log))
-        result = client.run_sync(requests)
+        try:
+            result = client.run_sync(requests)
+        except ServerUnreachable as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from None
         calls = {row.request_hash: row for row in result.rows if row is not None}
         for request in requests:
             digest = client.request_hash(request)

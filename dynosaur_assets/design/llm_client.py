@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import random
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,14 +30,22 @@ import openai
 from openai.types.chat import ChatCompletion
 
 from dynosaur_assets.design.pricing import PriceTable
-from dynosaur_assets.design.prompts import response_format
+from dynosaur_assets.design.prompts import response_format as task_schema_format
 from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_TEMPERATURE
 from dynosaur_assets.paths import ENV_DEFAULTS
 
 log = logging.getLogger(__name__)
 
 RETRYABLE_STATUS = frozenset({408, 409, 429})  # and every 5xx
+FORMAT_REJECTION_STATUS = frozenset({400, 422})
 ERROR_TEXT_CHARS = 500
+RESPONSE_FORMATS = ("auto", "json_schema", "json_object", "none")
+AUTO_FALLBACK = {"json_schema": "json_object", "json_object": "none"}
+CONNECT_RETRY_DELAYS_S = (0.5, 1.0, 2.0)
+
+
+class ServerUnreachable(RuntimeError):
+    """Nothing accepts connections at the server's URL (refused, or the host name does not resolve)."""
 
 
 @dataclass(frozen=True)
@@ -127,15 +136,27 @@ class ClientSettings:
     temperature: float = DESIGN_TEMPERATURE
     max_tokens: int = DESIGN_MAX_COMPLETION_TOKENS
     token_limit_param: str = "max_tokens"
-    json_schema: bool = True
+    response_format: str = "auto"
     budget_usd: float | None = None
     progress_every_s: float = 5.0
 
-    def request_params(self) -> dict:
-        """The parameters sent besides model and messages (and hashed with them)."""
+    def __post_init__(self) -> None:
+        if self.response_format not in RESPONSE_FORMATS:
+            raise ValueError(f"DYNOSAUR_RESPONSE_FORMAT must be one of {', '.join(RESPONSE_FORMATS)}, "
+                             f"got {self.response_format!r}")
+
+    def first_format(self) -> str:
+        """The response format a run starts with (`auto` starts with the strict JSON schema)."""
+        return "json_schema" if self.response_format == "auto" else self.response_format
+
+    def request_params(self, response_format: str | None = None) -> dict:
+        """The parameters sent besides model and messages. Called without a format they are the
+        parameters of the run's first attempt, which are hashed with the messages: a reply obtained after
+        a fallback is stored under the same key and found again by the next run."""
         params: dict = {"temperature": self.temperature, self.token_limit_param: self.max_tokens}
-        if self.json_schema:
-            params["response_format"] = response_format()
+        chosen = response_format or self.first_format()
+        if chosen != "none":
+            params["response_format"] = response_format_param(chosen)
         return params
 
 
@@ -237,7 +258,7 @@ class DesignClient:
         self.store = store
         self.prices = prices or PriceTable()
         self.progress = progress
-        self.schema_supported = True
+        self.format_in_use = self.settings.first_format()
         self._api_key = _Secret(api_key)
 
     def _open_client(self) -> openai.AsyncOpenAI:
@@ -260,7 +281,9 @@ class DesignClient:
         return asyncio.run(self.run(requests))
 
     async def run(self, requests: Sequence[DesignRequest]) -> RunResult:
-        """Answer every request from the store or the server; stop sending once the budget is spent."""
+        """Answer every request from the store or the server; stop sending once the budget is spent.
+        Raises `ServerUnreachable` (after storing every reply received) when the server refuses
+        connections."""
         hashes = [self.request_hash(request) for request in requests]
         state = _RunState(total=len(set(hashes)))
         rows: dict[str, CallRow | None] = {}
@@ -302,13 +325,20 @@ class DesignClient:
         queue = iter(pending.items())
         results: dict[str, CallRow | None] = {}
 
+        unreachable: list[ServerUnreachable] = []
+
         async def worker(commit: _GroupCommit) -> None:
             for digest, request in queue:
                 commit.check()
-                if self._over_budget(state):
+                if unreachable or self._over_budget(state):
                     results[digest] = None
                     continue
-                row = await self._call(client, bucket, digest, request, state)
+                try:
+                    row = await self._call(client, bucket, digest, request, state)
+                except ServerUnreachable as error:
+                    unreachable.append(error)
+                    results[digest] = None
+                    continue
                 commit.submit(row)
                 state.add(row)
                 results[digest] = row
@@ -317,6 +347,8 @@ class DesignClient:
             commit = _GroupCommit(self.store, writer, asyncio.get_running_loop())
             await asyncio.gather(*(worker(commit) for _ in range(min(self.settings.concurrency, len(pending)))))
             await commit.drain()
+        if unreachable:
+            raise unreachable[0]
         return {digest: results.get(digest) for digest in pending}
 
     def _over_budget(self, state: _RunState) -> bool:
@@ -327,36 +359,64 @@ class DesignClient:
         self, client: openai.AsyncOpenAI, bucket: TokenBucket | None, digest: str, request: DesignRequest,
         state: _RunState,
     ) -> CallRow:
-        """One request with retries. When the server rejects `response_format` (400) the request is sent
-        again without it; once such a plain request succeeds, later requests skip the schema."""
-        started, attempts, retries, fallback = time.monotonic(), 0, 0, False
+        """One request with retries. Under `auto`, a request whose `response_format` the server rejects
+        is sent again at once with the next format (json_schema, then json_object, then none); once a
+        request succeeds that way, the run's later requests start from that format. A refused connection
+        is retried briefly, then raises `ServerUnreachable`."""
+        started, attempts, retries, connect_failures = time.monotonic(), 0, 0, 0
+        response_format = self.format_in_use
         while True:
-            use_schema = self.settings.json_schema and self.schema_supported and not fallback
             if bucket:
                 await bucket.acquire()
             attempts += 1
             state.requests_sent += 1
             try:
                 completion = await client.post(  # the options are `create`'s: bearer-token auth
-                    "/chat/completions", cast_to=ChatCompletion, body=self._body(request, use_schema),
+                    "/chat/completions", cast_to=ChatCompletion, body=self._body(request, response_format),
                     options={"security": {"bearer_auth": True}})
-                if fallback and self.schema_supported:
-                    self.schema_supported = False
-                    log.warning("server rejects response_format json_schema; sending plain requests")
-                return self._row(digest, request, use_schema, attempts, started, completion=completion)
+                self._settle_format(response_format)
+                return self._row(digest, request, response_format, attempts, started, completion=completion)
             except openai.OpenAIError as error:
-                if use_schema and getattr(error, "status_code", None) == 400:
-                    fallback = True
-                    continue
-                delay = self._retry_delay(error, retries)
+                if _rejects_format(error):
+                    fallback = self._fallback(response_format)
+                    if fallback is not None:
+                        response_format = fallback
+                        continue
+                if _refused(error):
+                    if connect_failures == len(CONNECT_RETRY_DELAYS_S):
+                        raise ServerUnreachable(self._unreachable_text(error)) from None
+                    delay, connect_failures = CONNECT_RETRY_DELAYS_S[connect_failures], connect_failures + 1
+                else:
+                    delay = None if _rejects_format(error) else self._retry_delay(error, retries)
                 if delay is None:
-                    return self._row(digest, request, use_schema, attempts, started, error=error)
+                    return self._row(digest, request, response_format, attempts, started, error=error)
                 retries += 1
                 log.warning("retry %d of %s (%s) after %s, in %.2fs", retries,
                             request.task_name or request.dataset_id, request.prompt_kind, _error_name(error), delay)
             await asyncio.sleep(delay)
 
-    def _body(self, request: DesignRequest, use_schema: bool) -> dict:
+    def _fallback(self, rejected: str) -> str | None:
+        """The format to try after the server rejected `rejected` (None: no fallback, or not `auto`)."""
+        if self.settings.response_format != "auto":
+            return None
+        fallback = AUTO_FALLBACK.get(rejected)
+        later = _format_rank(self.format_in_use) > _format_rank(fallback) if fallback else False
+        return self.format_in_use if later else fallback
+
+    def _settle_format(self, response_format: str) -> None:
+        """After a success with a later format than the run's, the run continues with it (logged once)."""
+        if _format_rank(response_format) > _format_rank(self.format_in_use):
+            log.warning("the server at %s rejects response_format %s; this run sends response_format %s",
+                        self.settings.base_url or "the default endpoint", self.format_in_use, response_format)
+            self.format_in_use = response_format
+
+    def _unreachable_text(self, error: openai.OpenAIError) -> str:
+        reason = "the host name does not resolve" if _innermost(error, socket.gaierror) else "connection refused"
+        url = self.settings.base_url or "the default OpenAI endpoint"
+        return (f"cannot connect to the LLM server at {url} ({reason}): check that the server is running and "
+                "listening there, and OPENAI_BASE_URL")
+
+    def _body(self, request: DesignRequest, response_format: str) -> dict:
         """The request body: model, messages and parameters, as `chat.completions.create` would send them.
 
         The client posts it with the SDK's own `post`, which is all `create` does after running a
@@ -364,9 +424,7 @@ class DesignClient:
         the union types of every message part and of the schema costing ~1.5 ms of CPU per call, about
         40% of the client's time. The request (path, body, auth, options) and the parsed `ChatCompletion`
         are the same; a unit test compares the body and headers with a typed `create`'s."""
-        params = self.settings.request_params()
-        if not use_schema:
-            params.pop("response_format", None)
+        params = self.settings.request_params(response_format)
         return {"model": self.settings.model, "messages": request.messages, **params}
 
     def _retry_delay(self, error: openai.OpenAIError, retries: int) -> float | None:
@@ -382,7 +440,7 @@ class DesignClient:
         return backoff * random.uniform(0.5, 1.0)
 
     def _row(
-        self, digest: str, request: DesignRequest, use_schema: bool, attempts: int, started: float,
+        self, digest: str, request: DesignRequest, response_format: str, attempts: int, started: float,
         completion: object = None, error: BaseException | None = None,
     ) -> CallRow:
         choice = completion.choices[0] if completion is not None and completion.choices else None
@@ -409,16 +467,16 @@ class DesignClient:
             latency_s=time.monotonic() - started,
             error=problem,
             attempts=attempts,
-            response_format="json_schema" if use_schema else "plain",
+            response_format=response_format,
             created_at=datetime.now(timezone.utc),
         )
 
     def _error_text(self, error: BaseException) -> str:
         """The error for the row, with the API key redacted should a server echo it."""
-        text = f"{_error_name(error)}: {error}"
-        if self._api_key.value:
-            text = text.replace(self._api_key.value, "[redacted]")
-        return text[:ERROR_TEXT_CHARS]
+        return self._redact(f"{_error_name(error)}: {error}")[:ERROR_TEXT_CHARS]
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._api_key.value, "[redacted]") if self._api_key.value else text
 
     async def _report(self, state: _RunState) -> None:
         while True:
@@ -431,6 +489,38 @@ def _is_retryable(error: openai.OpenAIError) -> bool:
     if isinstance(error, openai.APIStatusError):
         return error.status_code in RETRYABLE_STATUS or error.status_code >= 500
     return isinstance(error, openai.APIConnectionError)
+
+
+def _rejects_format(error: openai.OpenAIError) -> bool:
+    """A 400/422, or any error whose body names `response_format`: the server rejects the format."""
+    if not isinstance(error, openai.APIStatusError):
+        return False
+    return error.status_code in FORMAT_REJECTION_STATUS or "response_format" in f"{error.body} {error.message}"
+
+
+def _refused(error: openai.OpenAIError) -> bool:
+    """Nothing listens at the URL, or its host name does not resolve. The SDK's aiohttp transport
+    reports both as a connect *timeout*, so the cause chain is read for the operating system's error."""
+    if not isinstance(error, openai.APIConnectionError):
+        return False
+    return _innermost(error, (ConnectionRefusedError, socket.gaierror))
+
+
+def _innermost(error: BaseException, kind: type[BaseException] | tuple[type[BaseException], ...]) -> bool:
+    """Whether the error or one of its causes is of `kind`."""
+    cause: BaseException | None = error
+    while cause is not None and not isinstance(cause, kind):
+        cause = cause.__cause__ or cause.__context__
+    return cause is not None
+
+
+def _format_rank(response_format: str) -> int:
+    return RESPONSE_FORMATS.index(response_format)
+
+
+def response_format_param(response_format: str) -> dict:
+    """The `response_format` request parameter for `json_schema` (the strict task schema) or `json_object`."""
+    return task_schema_format() if response_format == "json_schema" else {"type": response_format}
 
 
 def _error_name(error: BaseException) -> str:

@@ -122,3 +122,19 @@ def test_a_killed_run_keeps_every_response_it_received(pipeline, tmp_path):
         designer = TaskDesigner(designer="openai", api_key=SECRET, base_url=fast.base_url)
         assert pipeline.run(DATASETS, resources={"task_designer": designer}).success
         assert fast.request_count == 1
+
+
+def test_a_server_that_is_not_running_fails_the_run_in_seconds_naming_the_url(pipeline, monkeypatch):
+    with serve_openai() as stopped:
+        url = stopped.base_url  # nothing listens there once the block ends
+    monkeypatch.setenv("DYNOSAUR_DESIGNER", "openai")
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    started = time.monotonic()
+    result = pipeline.run(DATASETS[:1])
+    assert not result.success and time.monotonic() - started < 30
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    message = str(failure.event_specific_data.error.message)
+    assert f"cannot connect to the LLM server at {url} (connection refused)" in message
+    assert not [event for event in pipeline.instance.all_logs(result.run_id) if SECRET in str(event)]
+    assert pipeline.query("SELECT count(*) FROM llm_calls") == [(0,)]

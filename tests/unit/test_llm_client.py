@@ -19,6 +19,7 @@ from dynosaur_assets.design.llm_client import (
     DesignClient,
     DesignRequest,
     InMemoryCallStore,
+    ServerUnreachable,
     request_hash,
     retry_after_s,
 )
@@ -235,27 +236,78 @@ def test_budget_stops_new_requests():
     assert [request.dataset_id for request in result.not_requested] == ["owner/data2", "owner/data3", "owner/data4"]
 
 
-def test_schema_rejected_by_the_server_falls_back_to_plain():
-    def no_schema(body):
+def llama_cpp_like(body):
+    """llama-cpp-python's answer to a json_schema response_format: HTTP 500 naming the parameter."""
+    if body.get("response_format", {}).get("type") == "json_schema":
+        return error_reply(500, "1 validation error: ('body', 'response_format', 'type') Input should be "
+                                "'text' or 'json_object'")
+    return echo_tasks(body)
+
+
+def test_auto_falls_back_once_to_json_object_on_a_500_naming_response_format(caplog):
+    caplog.set_level(logging.WARNING)
+    with serve_openai(default=llama_cpp_like) as server:
+        client = client_for(server)
+        result = client.run_sync(requests_for(3))
+        formats = [body.get("response_format", {}).get("type") for body in server.requests]
+    assert formats == ["json_schema", "json_object", "json_object", "json_object"]
+    assert [row.attempts for row in result.rows] == [2, 1, 1] and not any(row.error for row in result.rows)
+    assert {row.response_format for row in result.rows} == {"json_object"} and client.format_in_use == "json_object"
+    assert len([r for r in caplog.records if "rejects response_format json_schema" in r.getMessage()]) == 1
+    assert all(parse_response(row.response_text).ok for row in result.rows)
+
+
+def test_auto_falls_back_to_no_response_format_when_every_format_is_a_400():
+    def no_formats(body):
         if "response_format" in body:
             return error_reply(400, "Unknown parameter: 'response_format'.")
         return echo_tasks(body)
 
-    with serve_openai(default=no_schema) as server:
+    with serve_openai(default=no_formats) as server:
         client = client_for(server)
-        result = client.run_sync(requests_for(3))
-        assert server.request_count == 4
-    assert [row.attempts for row in result.rows] == [2, 1, 1]
-    assert {row.response_format for row in result.rows} == {"plain"} and not client.schema_supported
-    assert all(parse_response(row.response_text).ok for row in result.rows)
+        result = client.run_sync(requests_for(2))
+        assert server.request_count == 3 + 1
+    assert [row.response_format for row in result.rows] == ["none", "none"]
+    assert [row.attempts for row in result.rows] == [3, 1]
 
 
-def test_other_bad_requests_fail_without_dropping_the_schema():
+def test_a_chosen_format_the_server_rejects_fails_at_once_and_names_it():
+    with serve_openai(default=llama_cpp_like) as server:
+        (row,) = client_for(server, response_format="json_schema").run_sync(requests_for(1)).rows
+        assert server.request_count == 1
+    assert row.error.startswith("InternalServerError 500") and "response_format" in row.error
+
+
+def test_json_object_and_none_formats_are_sent_as_chosen():
+    with serve_openai() as server:
+        client_for(server, response_format="json_object").run_sync(requests_for(1))
+        client_for(server, response_format="none").run_sync(requests_for(1))
+        sent = [body.get("response_format") for body in server.requests]
+    assert sent == [{"type": "json_object"}, None]
+    with pytest.raises(ValueError, match="DYNOSAUR_RESPONSE_FORMAT"):
+        ClientSettings(response_format="yaml")
+
+
+def test_other_bad_requests_fail_without_changing_the_format():
     with serve_openai(default=lambda body: error_reply(400, "context length exceeded")) as server:
         client = client_for(server)
         (row,) = client.run_sync(requests_for(1)).rows
-        assert server.request_count == 2
-    assert row.error.startswith("BadRequestError 400") and client.schema_supported
+        assert server.request_count == 3
+    assert row.error.startswith("BadRequestError 400") and client.format_in_use == "json_schema"
+
+
+def test_a_refused_connection_fails_fast_naming_the_url_not_the_key():
+    with serve_openai() as server:
+        url = server.base_url  # the port is free again once the server stops
+    store = InMemoryCallStore()
+    client = DesignClient(API_KEY, store, ClientSettings(base_url=url, concurrency=4, timeout_s=5.0))
+    started = time.monotonic()
+    with pytest.raises(ServerUnreachable) as raised:
+        client.run_sync(requests_for(8))
+    assert time.monotonic() - started < 10
+    message = str(raised.value)
+    assert url in message and "connection refused" in message and "OPENAI_BASE_URL" in message
+    assert API_KEY not in message and "\n" not in message and store.rows == {}
 
 
 def test_concurrency_is_capped():
@@ -314,7 +366,7 @@ def test_format_breaking_description_is_data_and_the_reply_parses():
 
     with serve_openai(default=quoting_reply) as server:
         (row,) = client_for(server).run_sync([request]).rows
-        sent = server.requests[0]["messages"][1]["content"][1]["text"]
+        sent = server.requests[0]["messages"][-1]["content"]
     line = next(line for line in sent.splitlines() if line.startswith("Dataset: "))
     assert json.loads(line.removeprefix("Dataset: "))["description"] == evil
     parsed = parse_response(row.response_text, row.finish_reason)
