@@ -1,11 +1,12 @@
 """Prompt + completion tokens per valid task: this project's prompts vs the original layout (two full
 demonstrations, metadata cut at 1,000 characters), on the kept configs of the embedded Hub and of
 ../shared/hub-snapshot when present. Both layouts get the same scripted replies (the rule-based
-designer's tasks as JSON), so they are valid at the same rate and only the prompt size differs.
+designer's tasks as JSON), so only the prompt size differs here; how often a real model's replies
+are valid under each layout is bench/real_model.py's question.
 
-A second table splits our prompt tokens into the stable prefix (the first user block, identical for
-every dataset of a kind), the dataset block, and the fixed part (system line and chat framing), and
-shows the completion tokens, all per prompt.
+A second table splits our prompt tokens into the stable prefix (the system line and the demonstration
+turns, identical for every dataset of a kind), the dataset's user turn, and the chat framing of that
+turn, and shows the completion tokens, all per prompt.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/prompt_tokens.py
 """
@@ -36,7 +37,7 @@ def measure(sources: list[TaskSource]) -> dict[str, float]:
         for kind, reply in zip(prompt_kinds(source), replies):
             totals["prompts"] += 1
             totals["ours"] += count_tokens(design_messages(source, kind), MODEL)
-            totals["prefix"] += count_text_tokens(stable_prefix(kind), MODEL)
+            totals["prefix"] += count_tokens(stable_prefix(kind), MODEL)
             totals["block"] += count_text_tokens(dataset_block(source, kind), MODEL)
             totals["original"] += count_tokens(original_layout_messages(source, kind), MODEL)
             totals["completion"] += count_text_tokens(tasks_as_json(reply.parsed.tasks), MODEL)
@@ -57,7 +58,7 @@ def main() -> None:
         original = (t["original"] + t["completion"]) / max(t["valid"], 1)
         print(f"| {name} | {configs} | {t['valid']} | {ours:.0f} | {original:.0f} | {ours / original:.3f} |")
     print("\nPer prompt (tokens):\n")
-    print("| Hub | prompts | ours: stable prefix | ours: dataset block | ours: system line + framing "
+    print("| Hub | prompts | ours: stable prefix | ours: dataset block | ours: framing of the dataset turn "
           "| ours: prompt | original: prompt | completion |\n|---|---|---|---|---|---|---|---|")
     for name, (_, t) in measured.items():
         n = max(t["prompts"], 1)

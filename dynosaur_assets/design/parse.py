@@ -2,7 +2,8 @@
 
 A reply may be a JSON object, JSON inside prose or Markdown fences, a Python dict literal (the
 original's format, read with `ast.literal_eval`, never `eval`), or, when it holds no dict or list at
-all, task lines `inputs -> output: instruction` as the prompts' demonstrations write them. The result keeps the raw text, the
+all, task lines `inputs -> output: instruction` (prompts version 3 showed tasks that way; their replies
+stay in `llm_calls` and are parsed again when a partition is re-materialized). The result keeps the raw text, the
 tasks, the problems noticed per task, and on failure one reason: `truncated` (finish_reason was
 `length`), `empty_response`, `no_dict_found`, `not_a_task_dict` or `no_tasks`.
 """

@@ -2,7 +2,7 @@
 
 `POST <base>/v1/chat/completions` answers from a script: a queue of `Reply`s consumed in order, then
 the `default` function (request body -> Reply); by default `echo_tasks`, which designs one valid task
-from the `Field names: [...]` line of the prompt. Replies can be a JSON dict, JSON in prose, a Python
+from the last `Field names: [...]` line of the prompt. Replies can be a JSON dict, JSON in prose, a Python
 literal, a truncated text (finish_reason `length`), a 429 with Retry-After, a 5xx, a 400, or slow.
 Every reply carries a `usage` block; `prompt_tokens_details.cached_tokens` is given by the reply or
 simulated (the shared prefix with the previous prompt, in 128-token steps, for prompts of 1,024+
@@ -109,9 +109,10 @@ DEFAULT_TASKS = {"task1": {"instruction": "Copy the text.", "input_fields": ["te
 
 
 def echo_tasks(body: dict) -> Reply:
-    """A valid one-task reply built from the prompt's `Field names` line: first field in, last field out."""
-    match = _FIELD_NAMES.search(_prompt_text(body))
-    names = json.loads(match.group(1)) if match else []
+    """A valid one-task reply built from the last `Field names` line of the prompt (the dataset's; the
+    demonstration turns before it have their own): first field in, last field out."""
+    found = _FIELD_NAMES.findall(_prompt_text(body) + "\n")
+    names = json.loads(found[-1]) if found else []
     if len(names) < 2:
         return json_reply(DEFAULT_TASKS)
     task = {"instruction": f"Given the {names[0]}, write the {names[-1]}.", "input_fields": [names[0]],
