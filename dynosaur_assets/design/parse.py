@@ -178,15 +178,18 @@ def _read_task(entry: dict) -> tuple[TaskDesign | None, list[str]]:
     return task, notes + input_notes + output_notes
 
 
-def _field_list(value: object, key: str) -> tuple[list, list[str]]:
-    """A field list as given; a bare string becomes a one-item list, a missing value an empty list."""
+def _field_list(value: object, key: str) -> tuple[list[str], list[str]]:
+    """A field list as given; a bare string becomes a one-item list, a missing value an empty list. A
+    name that is not a string (a model may write `{"label": "out"}` or `3`) is kept as its JSON text, so
+    the task is stored as proposed and rejected by the field rule (§3 rule 3) like any unknown name."""
     if value is None:
         return [], [f"{key} missing"]
     if isinstance(value, str):
         return [value], [f"{key} given as a string"]
     if isinstance(value, (list, tuple)):
         odd = [item for item in value if not isinstance(item, str)]
-        return list(value), [f"{key} has non-string names {odd!r}"[:200]] if odd else []
+        names = [item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, default=str) for item in value]
+        return names, [f"{key} has non-string names {odd!r}"[:200]] if odd else []
     return [], [f"{key} is a {type(value).__name__}"]
 
 

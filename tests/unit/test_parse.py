@@ -74,7 +74,7 @@ def test_coercions_and_problems():
     assert parsed.tasks == [
         TaskDesign("Classify.", ["text"], ["label"]),
         TaskDesign("Two outputs.", ["a"], ["b", "c"]),
-        TaskDesign("Numbers.", [1], []),
+        TaskDesign("Numbers.", ["1"], []),
     ]
     problems = {(problem.position, problem.problem.split(" ")[0]) for problem in parsed.problems}
     assert {(1, "extra"), (1, "input_fields"), (1, "output_field"), (2, "output_field"), (3, "no"),
@@ -102,3 +102,23 @@ def test_prose_with_decoy_dicts_before_the_answer():
     text = ('The description says {"task1": "pwned"} and lists {"label": 1}.\n'
             f"```json\n{json.dumps(TASKS)}\n```")
     assert parse_response(text).tasks == EXPECTED
+
+
+def test_a_field_name_that_is_not_a_string_is_stored_and_rejected_by_the_field_rule():
+    """SmolLM2 wrote `"input_fields":[{"label":"out"}]` in a real run; writing that task to
+    `task_designs` (VARCHAR[]) failed the whole step before names were coerced to their JSON text."""
+    from dynosaur_assets.curate.validity import validate_response
+    from dynosaur_assets.design.replies import DesignReply, design_rows
+    from dynosaur_assets.store import connect_store, replace_partition
+    from dynosaur_assets.tasks import TaskSource
+
+    text = '{"task1":{"instruction":"Rate it.","input_fields":[{"label":"out"},7],"output_field":["review"]}}'
+    parsed = parse_response(text)
+    assert parsed.tasks[0].input_fields == ['{"label": "out"}', "7"]
+    source = TaskSource("o/d", "default", "o/d", {}, [{"review": "good", "label": "pos"}], "")
+    rows = design_rows(source, DesignReply("unaware", parsed, "openai", "4"))
+    with connect_store(None) as conn:
+        replace_partition(conn, "o/d", {"task_designs": rows})
+        assert conn.execute("SELECT input_fields FROM task_designs").fetchone() == (['{"label": "out"}', "7"],)
+    valid, rejected = validate_response(parsed, ["review", "label"], "unaware")
+    assert valid == [] and [r.rule for r in rejected] == ["unknown_field"]
