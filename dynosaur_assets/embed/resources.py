@@ -5,8 +5,8 @@ import functools
 import dagster as dg
 from pydantic import Field
 
-from dynosaur_assets.design.designer import DEFAULT_BASE_URL
 from dynosaur_assets.embed.embedder import Embedder, MiniLMEmbedder, OpenAIEmbedder
+from dynosaur_assets.openai_api import DEFAULT_BASE_URL
 
 
 @functools.cache

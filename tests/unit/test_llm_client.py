@@ -1,4 +1,4 @@
-"""The async designer client against a real loopback HTTP server (METHOD.md §2, §6): rows, retries,
+"""The async designer client against a real loopback HTTP server (docs/method.md §2, §6): rows, retries,
 cache, budget, schema fallback, concurrency, progress, and the API key kept out of logs and rows."""
 
 import asyncio
@@ -9,18 +9,14 @@ import logging
 import time
 from datetime import datetime, timedelta, timezone
 
-import openai
 import pytest
 
-from dynosaur_assets.design.call_store import DuckDBCallStore
+from dynosaur_assets.design.call_store import CallRow, DuckDBCallStore, InMemoryCallStore
 from dynosaur_assets.design.llm_client import (
-    CALL_ROW_FIELDS,
     ClientSettings,
     DesignClient,
     DesignRequest,
-    InMemoryCallStore,
     ServerUnreachable,
-    request_hash,
     retry_after_s,
 )
 from dynosaur_assets.design.parse import parse_response
@@ -63,6 +59,11 @@ def client_for(server, store=None, progress=None, **options) -> DesignClient:
     return DesignClient(API_KEY, store or InMemoryCallStore(), ClientSettings(**settings), progress=progress)
 
 
+def timeless(row: CallRow) -> CallRow:
+    """The row without its time (`llm_calls.created_at` is a TIMESTAMP: it comes back without a zone)."""
+    return dataclasses.replace(row, created_at=None)
+
+
 def test_rows_carry_tokens_cost_and_the_request_hash():
     reply = json_reply(TASKS, prompt_tokens=1200, cached_tokens=1024, completion_tokens=40)
     store = InMemoryCallStore()
@@ -70,12 +71,9 @@ def test_rows_carry_tokens_cost_and_the_request_hash():
         client = client_for(server, store)
         result = client.run_sync(requests_for(1))
     (row,) = result.rows
-    assert set(row.as_dict()) == set(CALL_ROW_FIELDS)
     assert (row.prompt_tokens, row.cached_tokens, row.completion_tokens) == (1200, 1024, 40)
     assert row.cost_usd == pytest.approx(call_cost("gpt-4o-mini", 1200, 1024, 40)) == result.cost_usd
-    assert row.request_hash == request_hash("gpt-4o-mini", requests_for(1)[0].messages,
-                                            client.settings.request_params())
-    assert store.rows == {row.request_hash: row}
+    assert row.request_hash == client.request_hash(requests_for(1)[0]) and store.rows == {row.request_hash: row}
     assert (row.dataset_id, row.task_name, row.prompt_kind) == ("owner/data0", "owner/data0", "unaware")
     assert row.error is None and row.attempts == 1 and row.finish_reason == "stop"
     assert row.response_format == "json_schema" and server.requests[0]["response_format"]["type"] == "json_schema"
@@ -83,27 +81,14 @@ def test_rows_carry_tokens_cost_and_the_request_hash():
     assert parse_response(row.response_text, row.finish_reason).tasks[0].output_field == ["label"]
 
 
-def test_the_request_sent_is_the_one_create_sends():
-    """The client posts its body with the SDK's `post` (skipping `create`'s transform of typed arguments,
-    for speed): the server must see the body and headers a plain typed `create` sends."""
-    request = requests_for(1)[0]
+def test_a_changed_model_or_parameter_is_asked_again_and_an_unchanged_request_is_not():
+    store = InMemoryCallStore()
     with serve_openai() as server:
-        client = client_for(server)
-        client.run_sync([request])
-
-        async def typed_create() -> None:
-            async with openai.AsyncOpenAI(api_key=API_KEY, base_url=server.base_url, max_retries=0,
-                                          timeout=client.settings.timeout_s) as sdk:
-                await sdk.chat.completions.create(model="gpt-4o-mini", messages=request.messages,
-                                                  **client.settings.request_params())
-
-        asyncio.run(typed_create())
-        ours, typed = server.requests
-        our_headers, typed_headers = server.request_headers
-    assert ours == typed and ours["messages"] == request.messages and "response_format" in ours
-    volatile = {"idempotency-key", "x-stainless-retry-count"}
-    assert {k.lower(): v for k, v in our_headers.items() if k.lower() not in volatile} == {
-        k.lower(): v for k, v in typed_headers.items() if k.lower() not in volatile}
+        for options in ({}, {}, {"model": "gpt-4o"}, {"temperature": 0.7}, {"max_tokens": 100},
+                        {"response_format": "json_object"}, {"temperature": 0.7}):
+            client_for(server, store, **options).run_sync(requests_for(1))
+        assert server.request_count == 5
+    assert len(store.rows) == 5
 
 
 def test_429_and_5xx_are_retried_honouring_retry_after():
@@ -162,7 +147,7 @@ def test_each_row_is_stored_the_moment_it_arrives():
     assert [row.dataset_id for row in store.rows.values()] == ["owner/data0"]
 
 
-def test_duckdb_store_looks_up_a_run_in_one_query_as_get_does():
+def test_duckdb_store_answers_a_run_in_one_query_and_failed_calls_are_asked_again():
     conn = connect_store(None)
     store = DuckDBCallStore(conn)
     script = [json_reply(TASKS), server_error(500)]
@@ -170,15 +155,17 @@ def test_duckdb_store_looks_up_a_run_in_one_query_as_get_does():
         first = client_for(server, store, max_retries=0).run_sync(requests_for(2))
         assert [row.error is None for row in first.rows] == [True, False]
         hashes = [row.request_hash for row in first.rows]
-        assert store.get_many(hashes + ["absent"] + hashes) == {digest: store.get(digest) for digest in hashes}
+        stored = store.get_many(hashes + ["absent"] + hashes)
+        assert {digest: timeless(row) for digest, row in stored.items()} == dict(zip(hashes, map(timeless, first.rows)))
         assert store.get_many([]) == {}
         again = client_for(server, store).run_sync(requests_for(2))  # the failed call is asked again
         assert server.request_count == 3
-    assert again.cache_hits == 1 and again.rows[0] == store.get(hashes[0]) and again.rows[1].error is None
-    assert store.get(hashes[1]).error is None and conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
+    assert again.cache_hits == 1 and timeless(again.rows[0]) == timeless(first.rows[0])
+    assert again.rows[1].error is None and store.get_many(hashes[1:])[hashes[1]].error is None
+    assert conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
     fresh = DuckDBCallStore(conn)  # its INSERT finds the hash taken and replaces the row
-    fresh.put(dataclasses.replace(again.rows[0], response_text="replaced"))
-    assert store.get(hashes[0]).response_text == "replaced"
+    fresh.put_many([dataclasses.replace(again.rows[0], response_text="replaced")])
+    assert store.get_many(hashes[:1])[hashes[0]].response_text == "replaced"
     assert conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
 
 
@@ -257,6 +244,16 @@ def test_auto_falls_back_once_to_json_object_on_a_500_naming_response_format(cap
     assert all(parse_response(row.response_text).ok for row in result.rows)
 
 
+def test_a_reply_obtained_after_a_fallback_is_found_again_by_the_next_run():
+    store = InMemoryCallStore()
+    with serve_openai(default=llama_cpp_like) as server:
+        first = client_for(server, store, concurrency=2).run_sync(requests_for(3))
+        sent = server.request_count
+        again = client_for(server, store, concurrency=2).run_sync(requests_for(3))
+        assert server.request_count == sent
+    assert again.cache_hits == 3 and again.rows == first.rows
+
+
 def test_auto_falls_back_to_no_response_format_when_every_format_is_a_400():
     def no_formats(body):
         if "response_format" in body:
@@ -310,6 +307,15 @@ def test_a_refused_connection_fails_fast_naming_the_url_not_the_key():
     assert API_KEY not in message and "\n" not in message and store.rows == {}
 
 
+def test_an_unknown_host_fails_fast_naming_the_url():
+    url = "http://no-such-host.invalid/v1"  # .invalid never resolves (RFC 2606)
+    client = DesignClient(API_KEY, InMemoryCallStore(), ClientSettings(base_url=url, concurrency=2, timeout_s=5.0))
+    started = time.monotonic()
+    with pytest.raises(ServerUnreachable, match="no-such-host.invalid/v1 \\(the host name does not resolve\\)"):
+        client.run_sync(requests_for(2))
+    assert time.monotonic() - started < 10
+
+
 def test_concurrency_is_capped():
     with serve_openai(delay_s=0.2) as server:
         started = time.monotonic()
@@ -321,13 +327,14 @@ def test_concurrency_is_capped():
 
 def test_requests_per_minute_are_capped():
     """600 a minute is one request per 0.1 s: any k+1 consecutive arrivals at the server span at least
-    k * 0.1 s, less 50 ms of loopback jitter, so a burst (two at once) fails however it is spread."""
+    k * 0.1 s, less 50 ms of loopback jitter, so a burst (two at once) fails however it is spread. A
+    retry is a request like any other."""
     interval_s, jitter_s = 0.1, 0.05
-    with serve_openai() as server:
+    with serve_openai([rate_limited(0)]) as server:  # the retry waits for the cap too
         started = time.monotonic()
         client_for(server, concurrency=32, requests_per_minute=600).run_sync(requests_for(6))
-        assert time.monotonic() - started >= 0.45
-        assert server.request_count == 6
+        assert time.monotonic() - started >= 0.55
+        assert server.request_count == 7
         arrivals = sorted(server.request_times)
     spans = [(later - earlier, (j - i) * interval_s) for i, earlier in enumerate(arrivals)
              for j, later in enumerate(arrivals) if j > i]
@@ -375,7 +382,7 @@ def test_format_breaking_description_is_data_and_the_reply_parses():
 
 def test_api_key_is_in_no_log_line_or_stored_row(caplog):
     caplog.set_level(logging.DEBUG)
-    leaky = error_reply(500, f"Incorrect API key provided: {API_KEY}")
+    leaky = error_reply(500, f"Incorrect API key provided: {API_KEY}; did you mean sk-test-****ET?")
     store = InMemoryCallStore()
     script = [rate_limited(0.01), server_error(502), json_reply(TASKS), leaky, leaky, leaky]
     with serve_openai(script) as server:
@@ -383,9 +390,10 @@ def test_api_key_is_in_no_log_line_or_stored_row(caplog):
         result = client.run_sync(requests_for(2))
         assert server.authorizations == [f"Bearer {API_KEY}"] * server.request_count
     assert result.rows[1].error.startswith("InternalServerError 500") and "[redacted]" in result.rows[1].error
+    assert "sk-test" not in result.rows[1].error
     logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
     assert "retry" in logged and API_KEY not in logged
-    assert all(API_KEY not in repr(row.as_dict()) for row in store.rows.values())
+    assert all(API_KEY not in repr(row) for row in store.rows.values())
     assert API_KEY not in repr(vars(client)) and API_KEY not in repr(result)
 
 
