@@ -1,4 +1,4 @@
-"""Constants of the Dynosaur method (../shared/METHOD.md), named once.
+"""Constants of the Dynosaur method (docs/method.md), named once.
 
 Every rule of the method reads its numbers from here, so a reader can check them against the paper.
 """
@@ -16,6 +16,8 @@ CONFIG_TIME_BUDGET_S = 20.0
 MAX_FAILED_CONFIGS = 10
 
 # §2 Task design
+# Description-aware (only when the card has a description) and description-unaware prompts.
+PROMPT_KINDS = ("aware", "unaware")
 MAX_TASKS_PER_PROMPT = 3
 PROMPT_SAMPLE_ROWS = 2
 PROMPT_VALUE_CHARS = 1000

@@ -1,4 +1,4 @@
-"""Chat prompts for the LLM task designer (METHOD.md §2, §7), written in the project's own words.
+"""Chat prompts for the LLM task designer (docs/method.md §2, §7), written in the project's own words.
 
 Two prompt kinds: `aware` (with the card's description; only when there is one) and `unaware`
 (always). A prompt is a system line plus one user message (a plain string) of two blocks: the first
@@ -28,12 +28,12 @@ from dynosaur_assets.method import (
     MAX_TASKS_PER_PROMPT,
     ORIGINAL_HIDDEN_FIELD_WORD,
     PROMPT_DESCRIPTION_CHARS,
+    PROMPT_KINDS,
     PROMPT_SAMPLE_ROWS,
     PROMPT_VALUE_CHARS,
 )
 from dynosaur_assets.tasks import TaskSource
 
-PROMPT_KINDS = ("aware", "unaware")
 ROW_RULES = ("identifiers", "original")
 SYSTEM_LINE = "You are an assistant for task design."
 

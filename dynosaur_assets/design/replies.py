@@ -3,9 +3,9 @@
 import json
 from dataclasses import asdict, dataclass
 
-from dynosaur_assets.design import rules_designer
 from dynosaur_assets.design.parse import ParsedResponse
 from dynosaur_assets.design.prompts import prompt_kinds
+from dynosaur_assets.design.rules.designer import DESIGNER_NAME, DESIGNER_VERSION, design_tasks
 from dynosaur_assets.tasks import TaskDesign, TaskSource
 
 
@@ -30,9 +30,9 @@ def rules_replies(source: TaskSource) -> list[DesignReply]:
     """The rule-based designer's answers for every prompt kind that applies to the source."""
     replies = []
     for kind in prompt_kinds(source):
-        tasks = rules_designer.design_tasks(source, kind)
+        tasks = design_tasks(source, kind)
         parsed = ParsedResponse(tasks_as_json(tasks), tasks=tasks)
-        replies.append(DesignReply(kind, parsed, rules_designer.DESIGNER_NAME, rules_designer.DESIGNER_VERSION))
+        replies.append(DesignReply(kind, parsed, DESIGNER_NAME, DESIGNER_VERSION))
     return replies
 
 

@@ -1,8 +1,10 @@
-"""The offline rule-based designer (METHOD.md §2 without an LLM): hand-made sources and the share of
+"""The offline rule-based designer (docs/method.md §2 without an LLM): hand-made sources and the share of
 real Hub configs (../shared/hub-snapshot) that end with a valid task after §3 and §4."""
 
+import ast
 import builtins
 import dataclasses
+import string
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,11 @@ from dynosaur_assets.curate.render import render_task_instances
 from dynosaur_assets.curate.validity import validate_response
 from dynosaur_assets.design.prompts import is_identifier_field
 from dynosaur_assets.design.replies import design_rows, rules_replies
-from dynosaur_assets.design.rules_designer import design_tasks
+from dynosaur_assets.design.rules import labels, templates
+from dynosaur_assets.design.rules.designer import design_tasks
+from dynosaur_assets.design.rules.wordings import CLAUSES, INSTRUCTIONS, ONE_TEXT, SEVERAL_TEXTS
 from dynosaur_assets.hub.source import local_hub_sources
+from dynosaur_assets.method import PROMPT_KINDS
 from dynosaur_assets.tasks import TaskDesign, TaskSource
 
 SNAPSHOT = HUB_SNAPSHOT
@@ -134,6 +139,43 @@ def test_designer_reads_no_files(monkeypatch):
     monkeypatch.setattr(builtins, "open", refuse)
     monkeypatch.setattr(Path, "read_text", refuse)
     assert design_tasks(NLI, "aware") and design_tasks(SQUAD, "unaware")
+
+
+FORMS = set(ONE_TEXT) & set(SEVERAL_TEXTS)
+
+
+def wording_calls() -> list[tuple[str, str, set[str]]]:
+    """Every `instruction(...)` / `clause(...)` call of the templates: (function, a table key it
+    names, the placeholder values it passes; `**forms` passes the pronoun forms)."""
+    calls = []
+    for module in (templates, labels):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in {"instruction", "clause"}:
+                spreads_forms = any(kw.arg is None for kw in node.keywords)
+                given = {kw.arg for kw in node.keywords if kw.arg} | (FORMS if spreads_forms else set())
+                calls += [(node.func.id, key, given) for key in table_keys(node.args[0])]
+    return calls
+
+
+def table_keys(node: ast.expr) -> list[str]:
+    """The keys a call's first argument names: a string, or either branch of `a if test else b`."""
+    if isinstance(node, ast.IfExp):
+        return table_keys(node.body) + table_keys(node.orelse)
+    return [node.value] if isinstance(node, ast.Constant) else []
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_wording_in_the_table_is_used_and_gets_its_placeholders():
+    calls = wording_calls()
+    assert {key for function, key, _ in calls if function == "instruction"} == set(INSTRUCTIONS)
+    assert {key for function, key, _ in calls if function == "clause"} == set(CLAUSES)
+    for function, key, given in calls:
+        texts = INSTRUCTIONS[key].values() if function == "instruction" else [CLAUSES[key]]
+        assert all(placeholders(text) <= given for text in texts), key
+    assert all(set(kinds) == set(PROMPT_KINDS) for kinds in INSTRUCTIONS.values())
 
 
 # --- the share on the hub snapshot ----------------------------------------------------------------
