@@ -1,5 +1,6 @@
 """Great Expectations asset checks in a real run: a blocking failure stops downstream assets and names
-the expectation and the row; a WARN failure is recorded and the run goes on."""
+the expectation and the row; a WARN failure is recorded and the run goes on; each table's suite is
+validated once per run on the rows its asset wrote."""
 
 import dagster as dg
 
@@ -14,8 +15,8 @@ class PlantedDesigner(TaskDesigner):
 
     plant: str = ""
 
-    def design(self, sources, conn, log) -> DesignRun:
-        run = super().design(sources, conn, log)
+    def design(self, sources, conn, log, **options) -> DesignRun:
+        run = super().design(sources, conn, log, **options)
         for replies in run.replies.values():
             for reply in replies:
                 if self.plant == "unknown_prompt_kind" and reply.prompt_kind == "unaware":
@@ -37,13 +38,15 @@ def test_blocking_failure_stops_downstream_and_names_expectation_and_row(pipelin
     designer = PlantedDesigner(designer="rules", plant="unknown_prompt_kind")
     result = pipeline.run(DATASET, resources={"task_designer": designer})
     assert not result.success
-    evaluation = check_evaluations(result)["task_designs_errors"]
-    assert not evaluation.passed
+    evaluations = check_evaluations(result)
+    evaluation = evaluations["task_designs_errors"]
+    assert not evaluation.passed and evaluation.blocking
     assert "prompt_kind_known" in evaluation.description
     [failure] = evaluation.metadata["failures"].value
     assert failure["expectation"] == "prompt_kind_known"
     assert failure["examples"][0]["dataset_id"] == DATASET[0]
     assert failure["examples"][0]["prompt_kind"] == "sideways"
+    assert "task_designs_warnings" in evaluations  # the failed step still reports its WARN check
     assert result.asset_materializations_for_node("curation") == []
     assert pipeline.query("SELECT count(*) FROM instructions") == [(0,)]
     assert pipeline.query(
@@ -64,28 +67,34 @@ def test_warning_is_recorded_and_the_run_goes_on(pipeline):
     ) == [("task_designs", "at_most_three_tasks")]
 
 
-def test_each_suite_is_validated_and_written_once_per_run(pipeline, monkeypatch):
-    """Both checks of a table share one validation; quality_results holds each expectation once."""
+def test_each_suite_is_validated_once_per_run_on_the_rows_its_asset_wrote(pipeline, monkeypatch):
+    """One validation per table; each check saw every row of its table (so it ran after the asset that
+    writes the table); quality_results holds each expectation once, with its severity."""
     from collections import Counter
 
     from dynosaur_assets.quality import checks
+    from dynosaur_assets.quality.outcomes import SEVERITIES
     from dynosaur_assets.quality.suites import suite_json
-    from dynosaur_assets.quality.worker import ValidationWorker
 
     validated = Counter()
-    submit = ValidationWorker.submit
+    validate_frame = checks.validate_frame
 
-    def counting(worker, table, *args, **kwargs):
+    def counting(table, *args, **kwargs):
         validated[table] += 1
-        return submit(worker, table, *args, **kwargs)
+        return validate_frame(table, *args, **kwargs)
 
-    monkeypatch.setattr(ValidationWorker, "submit", counting)
+    monkeypatch.setattr(checks, "validate_frame", counting)
     result = pipeline.run(DATASET)
     assert result.success
     assert validated == Counter(list(checks.TABLE_ASSETS))
     evaluations = check_evaluations(result)
     assert set(evaluations) == {f"{t}_{k}" for t in checks.TABLE_ASSETS for k in ("errors", "warnings")}
-    expected = Counter((t, e["meta"]["severity"]) for t in checks.TABLE_ASSETS for e in suite_json(t)["expectations"])
+    for table in checks.TABLE_ASSETS:
+        [(stored,)] = pipeline.query(f"SELECT count(*) FROM {table} WHERE dataset_id = ?", DATASET)
+        assert evaluations[f"{table}_errors"].metadata["rows"].value == stored, table
+    assert pipeline.query("SELECT count(*) FROM instruction_samples") != [(0,)]
+    expected = Counter(
+        (t, SEVERITIES[e["severity"]]) for t in checks.TABLE_ASSETS for e in suite_json(t)["expectations"])
     for (table, severity), count in expected.items():
         kind = "errors" if severity == "error" else "warnings"
         assert evaluations[f"{table}_{kind}"].metadata["expectations"].value == count
@@ -96,7 +105,7 @@ def test_each_suite_is_validated_and_written_once_per_run(pipeline, monkeypatch)
 
 
 def test_writing_a_suites_outcomes_again_replaces_them(tmp_path):
-    """A check that validates on its own (another process, a lone re-run) does not double the rows."""
+    """A check run again in the same run (a retry) does not double the rows; another run adds its own."""
     import duckdb
 
     from dynosaur_assets.quality.checks import write_outcomes

@@ -1,8 +1,9 @@
-"""The Great Expectations suites in expectations/ and dynosaur_assets.quality.suites.
+"""The Great Expectations suites in expectations/ and dynosaur_assets.quality (suites, helper columns,
+outcomes).
 
-One good hand-made frame per table validates fully; for every error-severity expectation one planted
-bad row fails exactly that expectation and is named in its unexpected_examples; warn defects fail
-with severity warn. GX is imported once for the module (one ephemeral context per process).
+One good hand-made frame per table validates fully; for every critical expectation one planted bad row
+fails exactly that expectation and is named in its unexpected_examples; warning defects fail with
+severity warn. No suite expects what sql/schema.sql enforces on insert.
 """
 
 import hashlib
@@ -18,18 +19,10 @@ import pytest
 
 from dynosaur_assets.design.pricing import PriceTable
 from dynosaur_assets.method import DISALLOWED_LICENSES
-from dynosaur_assets.quality import suites
-from dynosaur_assets.quality.suites import (
-    EXPECTATIONS_DIR,
-    ROW_NUMBER,
-    TABLES,
-    failures,
-    load_suite,
-    prepare_frame,
-    quality_rows,
-    suite_json,
-    validate_frame,
-)
+from dynosaur_assets.quality.helper_columns import ROW_NUMBER, prepare_frame
+from dynosaur_assets.quality.outcomes import ExpectationOutcome, quality_rows
+from dynosaur_assets.quality.suites import EXPECTATIONS_DIR, TABLES, load_suite, suite_json, validate_frame
+from dynosaur_assets.store import SCHEMA_FILE, apply_schema, insert_rows
 
 NOW = datetime(2026, 11, 25, 12, 0, 0)
 MRPC_FIELDS = ["sentence1", "sentence2", "label", "idx"]
@@ -200,24 +193,15 @@ def duplicate(at: int, /, **changes):
     return plant
 
 
-def not_null(column: str, at: int = 1):
-    return set_cell(at, **{column: None})
-
-
 def blank(column: str, at: int = 1):
     return set_cell(at, **{column: "  "})
 
 
 ERROR_DEFECTS = {
     "hub_datasets": {
-        "dataset_id_not_null": not_null("dataset_id"),
         "dataset_id_not_blank": blank("dataset_id"),
-        "config_not_null": not_null("config"),
         "config_not_blank": blank("config"),
-        "task_name_not_null": not_null("task_name"),
         "task_name_not_blank": blank("task_name"),
-        "keep_not_null": not_null("keep"),
-        "primary_key_unique": duplicate(0),
         "drop_reason_null_when_kept": set_cell(0, drop_reason="no_rows"),
         "drop_reason_set_when_dropped": set_cell(2, drop_reason=None),
         "license_present_when_kept": set_cell(0, license=None),
@@ -228,28 +212,16 @@ ERROR_DEFECTS = {
         "media_field_free": set_cell(0, field_names=["image_path", "caption"]),
     },
     "hub_samples": {
-        "dataset_id_not_null": not_null("dataset_id"),
         "dataset_id_not_blank": blank("dataset_id"),
-        "config_not_null": not_null("config"),
         "config_not_blank": blank("config"),
-        "task_name_not_null": not_null("task_name"),
         "task_name_not_blank": blank("task_name"),
-        "split_not_null": not_null("split"),
-        "row_not_null": not_null("row"),
-        "primary_key_unique": duplicate(2),
         "split_sampled": set_cell(1, split="test"),
         "row_is_object": set_cell(2, row="[1, 2]"),
     },
     "task_designs": {
-        "dataset_id_not_null": not_null("dataset_id"),
         "dataset_id_not_blank": blank("dataset_id"),
-        "config_not_null": not_null("config"),
         "config_not_blank": blank("config"),
-        "task_name_not_null": not_null("task_name"),
         "task_name_not_blank": blank("task_name"),
-        "designer_not_null": not_null("designer"),
-        "designer_version_not_null": not_null("designer_version"),
-        "primary_key_unique": duplicate(0, instruction="Another instruction."),
         "prompt_kind_known": set_cell(0, prompt_kind="both"),
         "parse_error_set_when_unparsed": set_cell(2, parse_error=None),
         "parse_error_null_when_parsed": set_cell(1, parse_error="syntax_error"),
@@ -257,19 +229,12 @@ ERROR_DEFECTS = {
         "position_non_negative": set_cell(1, position=-1),
     },
     "instructions": {
-        "dataset_id_not_null": not_null("dataset_id"),
         "dataset_id_not_blank": blank("dataset_id"),
-        "config_not_null": not_null("config"),
         "config_not_blank": blank("config"),
-        "task_name_not_null": not_null("task_name"),
         "task_name_not_blank": blank("task_name"),
-        "task_id_not_null": not_null("task_id"),
         "task_id_not_blank": blank("task_id"),
-        "instruction_not_null": not_null("instruction"),
         "instruction_not_blank": blank("instruction"),
-        "base_instruction_not_null": not_null("base_instruction"),
         "base_instruction_not_blank": blank("base_instruction"),
-        "primary_key_unique": duplicate(1),
         "prompt_kind_known": set_cell(0, prompt_kind="both"),
         "fields_disjoint": set_cell(0, output_field=["sentence2"]),
         "fields_known": set_cell(1, input_fields=["sentence3"]),
@@ -279,56 +244,31 @@ ERROR_DEFECTS = {
         "has_instances": set_cell(0, instances=0),
     },
     "task_rejections": {
-        "dataset_id_not_null": not_null("dataset_id"),
         "dataset_id_not_blank": blank("dataset_id"),
-        "config_not_null": not_null("config"),
         "config_not_blank": blank("config"),
-        "task_name_not_null": not_null("task_name"),
-        "rule_not_null": not_null("rule"),
-        "designer_not_null": not_null("designer"),
-        "designer_version_not_null": not_null("designer_version"),
         "rule_known": set_cell(2, rule="too_long"),
         "prompt_kind_known": set_cell(1, prompt_kind="both"),
     },
     "instruction_samples": {
-        "dataset_id_not_null": not_null("dataset_id"),
         "dataset_id_not_blank": blank("dataset_id"),
-        "config_not_null": not_null("config"),
-        "task_id_not_null": not_null("task_id"),
         "task_id_not_blank": blank("task_id"),
-        "instruction_not_null": not_null("instruction"),
         "instruction_not_blank": blank("instruction"),
-        "input_not_null": not_null("input"),
         "input_not_blank": blank("input"),
-        "output_not_null": not_null("output"),
-        "taskname_not_null": not_null("taskname"),
         "taskname_not_blank": blank("taskname"),
-        "primary_key_unique": duplicate(0, input="another input"),
         "input_at_most_2000_chars": set_cell(2, input="x" * 2001),
         "output_at_most_2000_chars": set_cell(2, output="y" * 2001),
         "license_present": set_cell(1, license=None),
         "license_allowed": set_cell(1, license="ofl"),
     },
     "instruction_embeddings": {
-        "instruction_hash_not_null": not_null("instruction_hash"),
-        "model_not_null": not_null("model"),
         "model_not_blank": blank("model"),
-        "instruction_not_null": not_null("instruction"),
         "instruction_not_blank": set_cell(1, instruction=" ", instruction_hash=sha(" ")),
-        "embedding_not_null": not_null("embedding"),
-        "dataset_id_not_null": not_null("dataset_id"),
-        "primary_key_unique": duplicate(0),
-        "embedding_dim_384": set_cell(1, embedding=unit_vector(7, 383)),
         "embedding_finite": set_cell(1, embedding=np.full(384, np.nan, dtype=np.float32)),
         "embedding_unit_norm": set_cell(0, embedding=unit_vector(0) * 2),
         "hash_matches": set_cell(1, instruction_hash=sha("something else")),
     },
     "llm_calls": {
-        "request_hash_not_null": not_null("request_hash"),
         "request_hash_not_blank": blank("request_hash"),
-        "model_not_null": not_null("model"),
-        "dataset_id_not_null": not_null("dataset_id"),
-        "primary_key_unique": duplicate(0),
         "prompt_tokens_non_negative": set_cell(0, prompt_tokens=-1),
         "completion_tokens_non_negative": set_cell(1, completion_tokens=-5),
         "cached_tokens_non_negative": set_cell(1, cached_tokens=-1),
@@ -352,7 +292,7 @@ WARN_DEFECTS = [
 
 
 def error_names(table: str) -> list[str]:
-    return [e["meta"]["name"] for e in suite_json(table)["expectations"] if e["meta"]["severity"] == "error"]
+    return [e["meta"]["name"] for e in suite_json(table)["expectations"] if e["severity"] == "critical"]
 
 
 ERROR_CASES = [(table, name) for table in TABLES for name in error_names(table)]
@@ -362,10 +302,8 @@ ERROR_CASES = [(table, name) for table in TABLES for name in error_names(table)]
 # Tests
 
 
-@pytest.fixture(scope="module", autouse=True)
-def gx_context():
-    """One GX import and ephemeral context for the whole module."""
-    return suites.get_context()
+def failed(outcomes: list[ExpectationOutcome]) -> list[ExpectationOutcome]:
+    return [o for o in outcomes if not o.success]
 
 
 def test_every_table_has_a_suite_file():
@@ -384,17 +322,42 @@ def test_suite_file_loads_through_gx(path):
     assert load_suite(path.stem).name == path.stem
     names = [e["meta"]["name"] for e in data["expectations"]]
     assert len(names) == len(set(names))
-    for expectation in data["expectations"]:
-        assert expectation["meta"]["severity"] in ("error", "warn")
-        assert expectation["severity"] == {"error": "critical", "warn": "warning"}[expectation["meta"]["severity"]]
+    assert {e["severity"] for e in data["expectations"]} <= {"critical", "warning"}
     assert data["meta"]["notes"] and data["meta"]["row_key"]
+
+
+def schema_constraints() -> tuple[set[tuple[str, str]], set[tuple[str, tuple[str, ...]]]]:
+    """(table, column) declared NOT NULL and (table, key columns) declared PRIMARY KEY in sql/schema.sql."""
+    conn = duckdb.connect()
+    conn.execute(SCHEMA_FILE.read_text())
+    not_null = {(t, c) for t, c in conn.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT is_nullable").fetchall()}
+    keys = {(t, tuple(cols)) for t, cols in conn.execute(
+        "SELECT table_name, constraint_column_names FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+    ).fetchall()}
+    return not_null, keys
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_no_expectation_restates_what_the_schema_enforces(table):
+    """DuckDB rejects a null in a NOT NULL column and a repeated primary key on insert, so such
+    expectations could never fail on the stored rows."""
+    not_null, keys = schema_constraints()
+    assert any(t == table for t, _ in not_null)  # the schema was read
+    for expectation in suite_json(table)["expectations"]:
+        kwargs = expectation["kwargs"]
+        if expectation["type"] == "expect_column_values_to_not_be_null":
+            assert (table, kwargs["column"]) not in not_null, expectation["meta"]["name"]
+        if expectation["type"] in ("expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"):
+            columns = tuple(kwargs.get("column_list") or [kwargs["column"]])
+            assert not any(t == table and set(key) <= set(columns) for t, key in keys), expectation["meta"]["name"]
 
 
 @pytest.mark.parametrize("table", TABLES)
 def test_good_frame_validates(table):
     outcomes = validate_frame(table, GOOD[table](), context_for(table))
     assert [o.name for o in outcomes] == [e["meta"]["name"] for e in suite_json(table)["expectations"]]
-    assert failures(outcomes) == [], [(o.name, o.observed_value, o.unexpected_examples) for o in failures(outcomes)]
+    assert failed(outcomes) == [], [(o.name, o.observed_value, o.unexpected_examples) for o in failed(outcomes)]
     json.dumps([o.to_dict() for o in outcomes])
 
 
@@ -412,15 +375,13 @@ def test_every_error_expectation_has_a_planted_defect():
 def test_planted_error_fails_exactly_its_expectation(table, name):
     bad, row = ERROR_DEFECTS[table][name](GOOD[table]())
     outcomes = validate_frame(table, bad, context_for(table))
-    failed = failures(outcomes)
-    assert [o.name for o in failed] == [name], [(o.name, o.unexpected_examples) for o in failed]
-    outcome = failed[0]
-    assert outcome.severity == "error" and outcome.blocking
+    assert [o.name for o in failed(outcomes)] == [name], [(o.name, o.unexpected_examples) for o in failed(outcomes)]
+    [outcome] = failed(outcomes)
+    assert outcome.severity == "error"
     assert outcome.unexpected_count and outcome.unexpected_count >= 1
     assert row in [example[ROW_NUMBER] for example in outcome.unexpected_examples]
     named = next(e for e in outcome.unexpected_examples if e[ROW_NUMBER] == row)
-    key = suite_json(table)["meta"]["row_key"]
-    assert set(key) <= set(named)  # the row key names the row, null keys included
+    assert set(suite_json(table)["meta"]["row_key"]) <= set(named)  # the row key names the row
     json.dumps(outcome.to_dict())
 
 
@@ -428,28 +389,18 @@ def test_planted_error_fails_exactly_its_expectation(table, name):
 def test_warn_defect_fails_with_severity_warn(table, name, plant):
     bad, row = plant(GOOD[table]())
     outcomes = validate_frame(table, bad, context_for(table))
-    failed = failures(outcomes)
-    assert [(o.name, o.severity, o.blocking) for o in failed] == [(name, "warn", False)]
-    assert row in [example[ROW_NUMBER] for example in failed[0].unexpected_examples]
+    assert [(o.name, o.severity) for o in failed(outcomes)] == [(name, "warn")]
+    assert row in [example[ROW_NUMBER] for example in failed(outcomes)[0].unexpected_examples]
 
 
-def test_helper_columns_are_null_when_not_computable():
-    frame = prepare_frame("instructions", instructions())  # no context: field names and instances unknown
+def test_cross_table_helpers_are_null_without_their_context():
+    frame = prepare_frame("instructions", instructions())  # no hub_datasets, no instruction_samples
     assert frame["fields_known"].isna().all() and frame["outputs_within_labels"].isna().all()
     assert frame["fields_disjoint"].tolist() == [True, True]
     assert frame["suffix_matches_labels"].tolist() == [True, True]
     prepared = prepare_frame("instructions", instructions(), context_for("instructions"))
     assert prepared["fields_known"].tolist() == [True, True]
-    assert prepared["outputs_within_labels"].tolist() == [True, None]
-    assert prepare_frame("instructions", prepared)["fields_known"].tolist() == [True, True]  # kept without context
-
-
-def test_fields_known_from_a_mapping_or_sample_rows():
-    bad = instructions()
-    bad.at[1, "input_fields"] = ["sentence3"]
-    from_mapping = prepare_frame("instructions", bad, {"field_names": {("glue", "mrpc"): MRPC_FIELDS}})
-    from_samples = prepare_frame("instructions", bad, {"hub_samples": hub_samples()})
-    assert from_mapping["fields_known"].tolist() == from_samples["fields_known"].tolist() == [True, False]
+    assert prepared["outputs_within_labels"].tolist() == [True, None]  # t2 has no label space
 
 
 def records(df: pd.DataFrame) -> list[dict]:
@@ -461,8 +412,6 @@ def records(df: pd.DataFrame) -> list[dict]:
 def test_frames_read_back_from_the_schema_validate():
     """The good frames fit sql/schema.sql, and what DuckDB hands back (numpy arrays for VARCHAR[] and
     FLOAT[384], JSON as text) goes through the same helpers and validates."""
-    from dynosaur_assets.store import apply_schema, insert_rows
-
     conn = duckdb.connect()
     apply_schema(conn)
     for table, make in GOOD.items():
@@ -471,29 +420,23 @@ def test_frames_read_back_from_the_schema_validate():
     for table in TABLES:
         context = {"hub_datasets": read["hub_datasets"], "instruction_samples": read["instruction_samples"]}
         outcomes = validate_frame(table, read[table], context if table == "instructions" else None)
-        assert failures(outcomes) == [], (table, failures(outcomes))
+        assert failed(outcomes) == [], (table, failed(outcomes))
     assert prepare_frame("instructions", read["instructions"], {"hub_datasets": read["hub_datasets"]})[
         "fields_known"].tolist() == [True, True]
 
 
-def test_full_mode_reports_counts_for_every_expectation():
-    bad, row = ERROR_DEFECTS["llm_calls"]["cost_non_negative"](llm_calls())
-    outcomes = validate_frame("llm_calls", bad, full=True)
-    assert [o.name for o in failures(outcomes)] == ["cost_non_negative"]
-    assert all(o.observed_value and o.observed_value["element_count"] >= 1 for o in outcomes)
-    assert failures(outcomes)[0].unexpected_examples == [{"request_hash": "h1", ROW_NUMBER: row, "cost_usd": -0.01}]
-
-
-def test_importing_the_module_does_not_import_gx_or_dagster():
-    code = ("import sys, dynosaur_assets.quality.suites as q; q.validate_frame('hub_samples', __import__('pandas')"
-            ".DataFrame()); print(sorted(m for m in ('great_expectations', 'dagster') if m in sys.modules))")
+def test_loading_the_definitions_does_not_import_gx():
+    """A code server, a sensor tick or an empty partition does not pay Great Expectations' import."""
+    code = ("import sys, pandas, dynosaur_assets.definitions, dynosaur_assets.quality.suites as q; "
+            "q.validate_frame('hub_samples', pandas.DataFrame()); print('great_expectations' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip() == "False"
 
 
 def test_licences_and_rules_match_the_code():
     from dynosaur_assets.curate.label_space import LABEL_SPACE_RULES
-    from dynosaur_assets.curate.validity import PROMPT_KINDS, REJECTION_RULES
+    from dynosaur_assets.curate.validity import REJECTION_RULES
+    from dynosaur_assets.method import PROMPT_KINDS
 
     def kwargs(table, name):
         return next(e["kwargs"] for e in suite_json(table)["expectations"] if e["meta"]["name"] == name)
@@ -508,24 +451,14 @@ def test_licences_and_rules_match_the_code():
 def test_quality_rows_fit_the_quality_results_table():
     bad, _ = ERROR_DEFECTS["instructions"]["fields_disjoint"](instructions())
     outcomes = validate_frame("instructions", bad, context_for("instructions"))
-    rows = quality_rows(outcomes, run_id="run-1", partition="glue")
     conn = duckdb.connect()
-    conn.execute((EXPECTATIONS_DIR.parent / "sql" / "schema.sql").read_text())
-    conn.executemany(
-        f"INSERT INTO quality_results ({', '.join(rows[0])}) VALUES ({', '.join('?' for _ in rows[0])})",
-        [list(r.values()) for r in rows],
-    )
+    apply_schema(conn)
+    insert_rows(conn, "quality_results", quality_rows(outcomes, run_id="run-1", partition="glue"))
     stored = conn.execute(
         "SELECT check_name, severity, success, unexpected_count, unexpected_examples->>'$[0].task_id', columns"
         " FROM quality_results WHERE NOT success"
     ).fetchall()
     assert stored == [("fields_disjoint", "error", False, 1, "t1", ["fields_disjoint"])]
-    stored_rows = conn.execute("SELECT count(*) FROM quality_results").fetchone()[0]
-    assert stored_rows == len(suite_json("instructions")["expectations"])
-
-
-def test_warm_up_builds_the_gx_objects_and_reports_its_cost():
-    cost = suites.warm_up()
-    assert set(cost) == {"import_s", "setup_s", "cpu_s"} and all(value >= 0 for value in cost.values())
-    assert set(suites._BATCH_DEFINITIONS) == set(TABLES)
-    assert validate_frame("llm_calls", llm_calls()) and not failures(validate_frame("llm_calls", llm_calls()))
+    severities = conn.execute("SELECT severity, count(*) FROM quality_results GROUP BY 1 ORDER BY 1").fetchall()
+    errors = len(error_names("instructions"))
+    assert severities == [("error", errors), ("warn", len(suite_json("instructions")["expectations"]) - errors)]
