@@ -36,9 +36,9 @@ $(LLM_STAMP): $(STAMP) $(LLAMA_WHEELS)/.built
 
 llm-server: $(LLM_STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+$(DAGSTER_HOME)/dagster.yaml: dagster_instance.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp dagster_instance.yaml $@
 
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m dynosaur_assets.run
@@ -48,7 +48,7 @@ test:
 	$(PY) -m pytest -q
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(VENV)/bin/dg dev --host 127.0.0.1 --port 3000
 
 sql: $(STAMP)
 	$(PY) -m dynosaur_assets.summary

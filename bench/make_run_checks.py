@@ -1,21 +1,19 @@
-"""The asset checks' share of a whole `make run` (the issue-6 target), over the embedded Hub with a
-fresh store and DAGSTER_HOME, in a subprocess timed end to end.
+"""Whole `make run`s over the embedded Hub, timed end to end, and the asset checks' share of each.
 
-The subprocess runs `dynosaur_assets.run.main()` (what `make run`'s `python -m dynosaur_assets.run`
-runs), then stops the Great Expectations worker and reports its own CPU time and the worker's (the
-only child process it waited for). Check steps come from that run's Dagster event log.
+Each round runs `python -m dynosaur_assets.run` (what `make run` runs) once in each given project
+directory (default: this checkout), in turn, so that the machine's load falls on each alike; every run
+gets a fresh store and DAGSTER_HOME, the rule-based designer and the embedded Hub of its directory.
+Per run: wall time (process start to exit, summary included), CPU time of the run's process and of
+the processes it waited for, and the check steps from its Dagster event log (`pipeline_timing.py`).
 
-The checks cost the run:
-- their steps, in the run's process (check slots: each step plus Dagster's gap before it);
-- the worker process: GX's import and the validations. It starts with the run and runs on the other
-  core, so its CPU time is not added to the run's wall time; its column shows how much there is.
-
-    cd bench && ../.venv/bin/python make_run_checks.py
+    cd bench && ../.venv/bin/python make_run_checks.py [--rounds 3] [PROJECT_DIR ...]
 """
 
-import json
+import argparse
 import os
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,55 +23,56 @@ from pathlib import Path
 from pipeline_timing import run_timing
 
 ROOT = Path(__file__).resolve().parent.parent
-MAKE_RUN = """
-import json, resource, sys
-from dynosaur_assets import run
-from dynosaur_assets.quality.worker import validation_worker
-code = run.main([])
-worker = validation_worker()
-warm_up = dict(worker.warm_up)
-worker.stop()
-own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-report = {"code": code, "run_cpu": own.ru_utime + own.ru_stime, "worker_cpu": children.ru_utime + children.ru_stime,
-          "worker_warm_up_cpu": warm_up.get("cpu_s", float("nan"))}
-open(sys.argv[1], "w").write(json.dumps(report))
-"""
 
 
-def main() -> None:
+def make_run(project: Path) -> dict[str, float]:
+    """One `make run` in `project`, on a fresh store and DAGSTER_HOME; its figures in seconds."""
     work = Path(tempfile.mkdtemp(prefix="dynosaur-make-run-"))
     home = work / "dagster_home"
     home.mkdir()
-    shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+    settings = [project / name for name in ("dagster_instance.yaml", "dagster.yaml") if (project / name).exists()]
+    shutil.copy(settings[0], home / "dagster.yaml")  # dagster.yaml in checkouts before issue 12
     env = {**os.environ, "DAGSTER_HOME": str(home), "DYNOSAUR_DB": str(work / "dynosaur.duckdb"),
            "DYNOSAUR_HUB": "local", "DYNOSAUR_HUB_DIR": "data/hub", "DYNOSAUR_DESIGNER": "rules"}
     load = os.getloadavg()[0]
-    report_path = work / "report.json"
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", MAKE_RUN, str(report_path)], cwd=ROOT, env=env, check=True,
+    subprocess.run([sys.executable, "-m", "dynosaur_assets.run"], cwd=project, env=env, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - started
-    report = json.loads(report_path.read_text())
-    assert report["code"] == 0, report
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     os.environ["DAGSTER_HOME"] = str(home)
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
         runs = [run_timing(instance, record.dagster_run.run_id, wall) for record in instance.get_run_records()]
-    slots = sum(t["check_slots"] for t in runs)
-    steps = sum(t["check_steps"] for t in runs)
-    print(f"1-minute load before: {load:.2f}, after: {os.getloadavg()[0]:.2f}; runs: {len(runs)}; "
-          f"check steps: {sum(t['checks'] for t in runs)}\n")
-    print("| measure | seconds | share of `make run` wall |\n|---|---|---|")
-    for name, seconds in [("`make run` wall (process start to summary)", wall),
-                          ("run process CPU", report["run_cpu"]),
-                          ("check steps (event log)", steps),
-                          ("check slots (steps + Dagster's gap before each)", slots),
-                          ("GX worker CPU, other core (import + suites)", report["worker_warm_up_cpu"]),
-                          ("GX worker CPU, other core (all: import, suites, validations)", report["worker_cpu"])]:
-        print(f"| {name} | {seconds:.2f} | {seconds / wall:.1%} |")
-    print(f"\nchecks' share of `make run`: {slots / wall:.1%} of its wall time (target <= 10%)")
     shutil.rmtree(work)
+    return {"wall": wall, "cpu": cpu, "load": load, "checks": sum(t["checks"] for t in runs),
+            "check_steps": sum(t["check_steps"] for t in runs), "check_slots": sum(t["check_slots"] for t in runs)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("projects", nargs="*", type=Path, default=[ROOT], help="project directories to compare")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each project, alternating")
+    args = parser.parse_args()
+    projects = [project.resolve() for project in args.projects]
+    results: dict[Path, list[dict[str, float]]] = {project: [] for project in projects}
+    print("| round | project | 1-min load before | `make run` wall (s) | CPU, run + children (s) "
+          "| check steps | check steps (s) | check slots (s) | slots / wall |\n|---|---|---|---|---|---|---|---|---|")
+    for round_number in range(1, args.rounds + 1):
+        for project in projects:
+            r = make_run(project)
+            results[project].append(r)
+            print(f"| {round_number} | {project.name} | {r['load']:.2f} | {r['wall']:.2f} | {r['cpu']:.2f} "
+                  f"| {r['checks']} | {r['check_steps']:.2f} | {r['check_slots']:.2f} "
+                  f"| {r['check_slots'] / r['wall']:.1%} |", flush=True)
+    print("\n| project | runs | wall, median (s) | wall, min–max (s) | CPU, median (s) |\n|---|---|---|---|---|")
+    for project, runs in results.items():
+        walls = [r["wall"] for r in runs]
+        print(f"| {project.name} | {len(runs)} | {statistics.median(walls):.2f} | {min(walls):.2f}–{max(walls):.2f} "
+              f"| {statistics.median(r['cpu'] for r in runs):.2f} |")
 
 
 if __name__ == "__main__":

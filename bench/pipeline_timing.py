@@ -5,28 +5,31 @@ share of the first full run (issue 6).
 
     .venv/bin/python bench/pipeline_timing.py
 
+The runs are `dynosaur_job` executed in process over every partition (the work of `make run`'s
+backfill without the daemon), then `corpus_reports`, which the automation sensor follows up with;
+the last row times `make run` itself (a subprocess with its own Dagster home and daemon) on the same
+Hub, so the daemon's launch and settle overhead shows beside the work.
+
 The checks' share is measured within one run:
-- run wall: `materialize()` (what `make run` calls: starts the GX worker, builds and executes the run);
+- run wall: the job's `execute_in_process` (builds and executes the run);
 - planning: the run's first event (run created, materializations planned) -> its first step;
-- check steps (event log): STEP_START -> STEP_SUCCESS/FAILURE of the 16 check steps;
+- check steps (event log): STEP_START -> STEP_SUCCESS/FAILURE of the 8 check steps (one per table;
+  the first one imports Great Expectations, ~4.5 s, in the run's process);
 - check slots: the same plus Dagster's gap before each check step (the in-process executor runs one
-  step after another, so slots tile the run from the first step on);
-- GX worker: `materialize` starts the validation worker process, which imports Great Expectations
-  and builds its context, assets and suites on the other core while the run plans and ingests; the
-  checks send it their DataFrames. Its CPU time (warm-up, and all of it, read after it exits) is shown
-  beside the run, not added to it.
+  step after another, so slots tile the run from the first step on).
 """
 
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECK_SUFFIXES = ("_errors", "_warnings")
+CHECK_SUFFIXES = ("_quality",)  # step keys of the quality checks: one `<table>_quality` step per table
 
 
 def run_timing(instance, run_id: str, wall: float) -> dict[str, float]:
@@ -49,6 +52,18 @@ def run_timing(instance, run_id: str, wall: float) -> dict[str, float]:
     return out
 
 
+def time_make_run(work: Path) -> float:
+    """Seconds of `python -m dynosaur_assets.run` (what `make run` runs) on a fresh store and Dagster home."""
+    home = work / "make_run_home"
+    home.mkdir()
+    shutil.copy(ROOT / "dagster_instance.yaml", home / "dagster.yaml")
+    env = {**os.environ, "DAGSTER_HOME": str(home), "DYNOSAUR_DB": str(work / "make_run.duckdb")}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "dynosaur_assets.run"], cwd=ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="dynosaur-bench-"))
@@ -61,8 +76,15 @@ def main() -> None:
 
     from dynosaur_assets.definitions import defs
     from dynosaur_assets.hub.sensors import new_hub_datasets
-    from dynosaur_assets.quality.worker import validation_worker
-    from dynosaur_assets.run import materialize, register_partitions
+    from dynosaur_assets.jobs import partition_range_tags
+    from dynosaur_assets.reports.assets import corpus_reports
+    from dynosaur_assets.run import register_partitions
+
+    def materialize(instance: dg.DagsterInstance, ids: list[str]) -> bool:
+        job = defs.resolve_job_def("dynosaur")
+        ran = job.execute_in_process(instance=instance, tags=partition_range_tags(ids[0], ids[-1]))
+        reports = dg.materialize([corpus_reports], instance=instance, resources=defs.resources)
+        return ran.success and reports.success
 
     imported = time.perf_counter()
     with dg.DagsterInstance.local_temp(str(work / "dagster_home")) as instance:
@@ -72,7 +94,6 @@ def main() -> None:
         full = time.perf_counter()
         [first_run] = instance.get_runs(dg.RunsFilter(job_name="dynosaur"), limit=1)
         first = run_timing(instance, first_run.run_id, full - registered)
-        warm_up = dict(validation_worker().warm_up)
         assert materialize(instance, ids)
         warm = time.perf_counter()
         [second_run] = instance.get_runs(dg.RunsFilter(job_name="dynosaur"), limit=1)
@@ -85,36 +106,34 @@ def main() -> None:
         assert defs.resolve_job_def("dynosaur").execute_in_process(instance=instance, tags=request.tags).success
         added = time.perf_counter()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    make_run = time_make_run(work)
     rows = [
         ("import the definitions", imported - started),
         (f"first run, all {len(ids)} datasets (model load included)", full - imported),
         (f"second run, all {len(ids)} datasets (warm, embeddings cached)", warm - full),
         ("sensor tick + run for 1 new dataset", added - warm),
+        (f"`make run` on a fresh store and Dagster home, all {len(ids)} datasets (daemon, backfill, automation)",
+         make_run),
     ]
     print("| step | seconds |\n|---|---|")
     for name, seconds in rows:
         print(f"| {name} | {seconds:.1f} |")
     print(f"| peak RSS (MB) | {peak_mb:.0f} |")
-    print(f"| asset-check steps in the first run (GX runs in its worker process) | {first['check_steps']:.1f} |")
+    print(f"| asset-check steps in the first run (Great Expectations' import included) | {first['check_steps']:.1f} |")
     print(f"\nnew dataset / full first run: {(added - warm) / (full - imported):.2f}x")
 
-    validation_worker().stop()
-    worker_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
-    worker_cpu = worker_cpu.ru_utime + worker_cpu.ru_stime
     wall = first["wall"]
     print(f"\nAsset checks ({first['checks']} check steps), from each run's event log:\n")
     print("| measure | first run (s) | share | second run, warm (s) | share |\n|---|---|---|---|---|")
     table = [
-        ("run wall (`materialize`)", first["wall"], second["wall"]),
+        ("run wall (`execute_in_process`)", first["wall"], second["wall"]),
         ("check steps (STEP_START -> STEP_SUCCESS)", first["check_steps"], second["check_steps"]),
         ("check slots (steps + Dagster's gap before each)", first["check_slots"], second["check_slots"]),
     ]
     for name, a, b in table:
         print(f"| {name} | {a:.2f} | {a / wall:.1%} | {b:.2f} | {b / second['wall']:.1%} |")
-    print(f"\nGX worker process, on the other core: warm-up (import {warm_up.get('import_s', float('nan')):.2f} s, "
-          f"context, assets, suites {warm_up.get('setup_s', float('nan')):.2f} s) {warm_up.get('cpu_s', float('nan')):.2f} s CPU; "
-          f"all its CPU over the three runs {worker_cpu:.2f} s; planning (first event -> first step) "
-          f"{first['planning']:.2f} s in the first run, {second['planning']:.2f} s in the second")
+    print(f"\nplanning (first event -> first step) {first['planning']:.2f} s in the first run, "
+          f"{second['planning']:.2f} s in the second")
     print(f"first run: check slots {first['check_slots'] / wall:.1%} of the run's wall (target <= 10%); "
           f"1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
     shutil.rmtree(work)

@@ -4,9 +4,10 @@ DuckDB has one writer per file, so every run executes its steps in one process, 
 single runs.
 """
 
-from dynosaur_assets.paths import apply_env_defaults
+from dynosaur_assets.paths import apply_env_defaults, quiet_libraries
 
 apply_env_defaults()
+quiet_libraries()
 
 import dagster as dg  # noqa: E402
 
@@ -16,9 +17,10 @@ from dynosaur_assets.design.designer import TaskDesigner  # noqa: E402
 from dynosaur_assets.embed.assets import instruction_embeddings  # noqa: E402
 from dynosaur_assets.embed.resources import InstructionEmbedder  # noqa: E402
 from dynosaur_assets.hub.assets import hub_ingestion  # noqa: E402
+from dynosaur_assets.automation import corpus_automation  # noqa: E402
 from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
 from dynosaur_assets.hub.source import HubSource  # noqa: E402
-from dynosaur_assets.jobs import curation_of_designs_job, dynosaur_job, reports_job  # noqa: E402
+from dynosaur_assets.jobs import dynosaur_job  # noqa: E402
 from dynosaur_assets.quality.checks import quality_checks  # noqa: E402
 from dynosaur_assets.reports.assets import corpus_reports  # noqa: E402
 from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
@@ -35,11 +37,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             base_url=dg.EnvVar("OPENAI_BASE_URL"),
             model=dg.EnvVar("DYNOSAUR_MODEL"),
             response_format=dg.EnvVar("DYNOSAUR_RESPONSE_FORMAT"),
-            concurrency=dg.EnvVar.int("DYNOSAUR_LLM_CONCURRENCY"),
             timeout_s=dg.EnvVar.int("DYNOSAUR_LLM_TIMEOUT_S"),
             requests_per_minute=dg.EnvVar.int("DYNOSAUR_LLM_RPM"),
-            budget_usd=dg.EnvVar("DYNOSAUR_BUDGET_USD"),
-            dry_run=dg.EnvVar("DYNOSAUR_DRY_RUN"),
         ),
         "instruction_embedder": InstructionEmbedder(
             backend=dg.EnvVar("DYNOSAUR_EMBEDDER"),
@@ -52,8 +51,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 defs = dg.Definitions(
     assets=[hub_ingestion, task_designs, curation, instruction_embeddings, corpus_reports],
     asset_checks=quality_checks,
-    jobs=[dynosaur_job, curation_of_designs_job, reports_job],
-    sensors=[new_hub_datasets],
+    jobs=[dynosaur_job],
+    sensors=[new_hub_datasets, corpus_automation],
     resources=build_resources(),
     executor=dg.in_process_executor,
 )

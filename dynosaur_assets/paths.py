@@ -1,6 +1,8 @@
-"""Project paths and the environment defaults every entry point shares."""
+"""Project paths, and the process set-up every entry point shares: environment defaults, quiet libraries."""
 
+import logging
 import os
+import warnings
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +36,18 @@ def apply_env_defaults() -> None:
         os.environ.setdefault(name, value)
     if os.environ["DYNOSAUR_HUB"] == "local":
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+# Libraries that log every HTTP request or storage migration at INFO (thousands of lines on a real Hub).
+QUIET_LOGGERS = ("httpx", "httpx2", "httpcore", "httpcore2", "huggingface_hub", "urllib3", "filelock", "fsspec",
+                 "alembic", "openai", "sentence_transformers")
+
+
+def quiet_libraries() -> None:
+    """Keep library INFO chatter and the beta warning of `backfill_policy` (used on purpose) out of runs."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=r".*`backfill_policy`.*beta", category=Warning)
 
 
 def project_path(path: str) -> Path:

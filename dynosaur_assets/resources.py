@@ -20,7 +20,7 @@ class DynosaurDuckDB(DuckDBResource):
     opened then and held until the run or tick ends, and each `get_connection` is a cursor of it
     (~1 ms instead of the ~30-60 ms of opening the file). While a run holds it, no other process can
     open the file (DuckDB's lock), not even read-only: query it from the CLI between runs. Runs are
-    queued one at a time (dagster.yaml). Built outside Dagster (a script), each `get_connection`
+    queued one at a time (dagster_instance.yaml). Built outside Dagster (a script), each `get_connection`
     opens the file."""
 
     _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)

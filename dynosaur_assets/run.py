@@ -1,33 +1,42 @@
-"""`make run`: register every dataset of the configured Hub as a partition, materialize every
-partitioned asset for them in single runs on the persistent Dagster instance, then the store-wide
-`corpus_reports` in a run of its own, then print the summary tables."""
+"""`make run`: register the Hub's datasets as partitions, launch one backfill of every partitioned asset
+over them through the Dagster instance (what a UI backfill does; the daemon runs it, queued one run at a
+time, and the automation sensor follows up: reports, curation after a budget stop), wait, then print
+what happened and the summary tables."""
 
 import argparse
 import logging
 import os
 import sys
+import time
 
-from dynosaur_assets.paths import apply_env_defaults, project_path
+from dynosaur_assets.paths import apply_env_defaults, project_path, quiet_libraries
 
 apply_env_defaults()
+quiet_libraries()
 
 import dagster as dg  # noqa: E402
 
 from dynosaur_assets.definitions import defs  # noqa: E402
-from dynosaur_assets.hub.growth import contiguous_segments, find_new_datasets  # noqa: E402
-from dynosaur_assets.jobs import partition_range_tags  # noqa: E402
+from dynosaur_assets.design.assets import design_run_config  # noqa: E402
+from dynosaur_assets.hub.growth import find_new_datasets  # noqa: E402
+from dynosaur_assets.launch import Settled, dagster_daemon, launch_backfill, wait_until_settled  # noqa: E402
 from dynosaur_assets.partitions import hub_dataset_partitions  # noqa: E402
-from dynosaur_assets.quality.worker import validation_worker  # noqa: E402
-from dynosaur_assets.summary import print_summary  # noqa: E402
+from dynosaur_assets.summary import print_dry_run, print_summary  # noqa: E402
 
 log = logging.getLogger("dynosaur")
-INFO_LOGS = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+class ConfigurationError(Exception):
+    """A setting that cannot work; its message is the one line `make run` prints."""
 
 
 def register_partitions(instance: dg.DagsterInstance) -> list[str]:
     """Add every valid dataset id of the Hub as a partition; return the Hub's valid ids."""
-    hub_source = defs.resources["hub_source"].process_config_and_initialize()
-    listed = list(hub_source.iter_dataset_ids())
+    try:
+        hub_source = defs.resources["hub_source"].process_config_and_initialize()
+        listed = list(hub_source.iter_dataset_ids())
+    except (ValueError, OSError) as error:
+        raise ConfigurationError(str(error)) from None
     found = find_new_datasets(listed, set(), batch_size=len(listed) + 1)
     for dataset_id, reason in found.invalid.items():
         log.warning("skipping Hub dataset id %r: %s", dataset_id, reason)
@@ -36,66 +45,43 @@ def register_partitions(instance: dg.DagsterInstance) -> list[str]:
     return found.new
 
 
-def materialize(instance: dg.DagsterInstance, dataset_ids: list[str]) -> bool:
-    """One in-process run per contiguous range of the datasets' partitions (usually exactly one), then
-    one run of the store-wide reports over what they stored."""
-    validation_worker().start()
-    ok = True
-    for result in run_segments(instance, "dynosaur", dataset_ids):
-        ok = ok and result.success
-        if not result.success:
-            process_designed(instance, result)
-    return draw_corpus_reports(instance).success and ok
-
-
-def draw_corpus_reports(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
-    """Run the `reports` job (the unpartitioned `corpus_reports`) in process, after the partitioned runs."""
-    return defs.resolve_job_def("reports").execute_in_process(
-        instance=instance, run_config=INFO_LOGS, raise_on_error=False)
-
-
-def run_segments(
-    instance: dg.DagsterInstance, job_name: str, dataset_ids: list[str], resources: dict | None = None
-) -> list[dg.ExecuteInProcessResult]:
-    """Run the job in process once per contiguous range of the datasets' partitions."""
-    ordered = instance.get_dynamic_partitions(hub_dataset_partitions.name)
-    job = defs.resolve_job_def(job_name)
-    return [
-        job.execute_in_process(instance=instance, tags=partition_range_tags(first, last), run_config=INFO_LOGS,
-                               resources=resources, raise_on_error=False)
-        for first, last in contiguous_segments(ordered, set(dataset_ids))
-    ]
-
-
-def process_designed(
-    instance: dg.DagsterInstance, failed: dg.ExecuteInProcessResult, resources: dict | None = None
-) -> list[str]:
-    """Curate and embed the datasets a failed run materialized `task_designs` for (a budget stop keeps
-    and processes what was paid for); return their ids."""
-    designed = sorted({
-        event.partition
-        for event in failed.get_asset_materialization_events()
-        if event.asset_key == dg.AssetKey("task_designs") and event.partition
-    })
-    if not designed:
-        return []
-    log.info("processing %d datasets whose task designs were stored before the run stopped", len(designed))
-    run_segments(instance, "curation_of_designs", designed, resources)
-    return designed
+def report(instance: dg.DagsterInstance, settled: Settled, dry_run: bool) -> int:
+    """Print how the runs ended (failures first, one line each), then the estimate or the summary."""
+    for run in settled.failed:
+        print(f"\nThe run {run.run_id[:8]} ({run.label}) ended {run.status}: {run.failure}")
+    if not settled.runs:
+        print("\nNo run finished: see the Dagster daemon's log, daemon.log in DAGSTER_HOME")
+        return 1
+    if dry_run:
+        print_dry_run(instance, [run.run_id for run in settled.runs])
+    else:
+        print_summary(project_path(os.environ["DYNOSAUR_DB"]))
+    if settled.failed:
+        print(f"\n{len(settled.failed)} of {len(settled.runs)} runs failed (above); the tables show the store "
+              "as those runs left it.")
+    return 1 if settled.failed or not settled.runs else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    run_config = design_run_config()
     with dg.DagsterInstance.get() as instance:
-        dataset_ids = register_partitions(instance)
+        try:
+            dataset_ids = register_partitions(instance)
+        except ConfigurationError as error:
+            print(f"configuration error: {error}", file=sys.stderr)
+            return 2
         if not dataset_ids:
-            log.error("the Hub source lists no datasets: check DYNOSAUR_HUB / DYNOSAUR_HUB_DIR")
-            return 1
-        ok = materialize(instance, dataset_ids)
-    print_summary(project_path(os.environ["DYNOSAUR_DB"]))
-    return 0 if ok else 1
+            print("the Hub source lists no datasets: check DYNOSAUR_HUB / DYNOSAUR_HUB_DIR", file=sys.stderr)
+            return 2
+        started = time.time()
+        backfill_id = launch_backfill(instance, defs, dataset_ids, run_config)
+        log.info("backfill %s: every partitioned asset for %d datasets", backfill_id, len(dataset_ids))
+        with dagster_daemon(instance):
+            settled = wait_until_settled(instance, started, backfill_id)
+        return report(instance, settled, run_config["ops"]["task_designs"]["config"]["dry_run"])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
-"""The summary `make run` prints: the analysis queries of sql/analysis/ run on the store."""
+"""What `make run` prints: the analysis queries of sql/analysis/ run on the store, or a dry run's
+estimate; `make sql` prints every query."""
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 
 from dynosaur_assets.store import SQL_DIR
@@ -12,6 +15,30 @@ SUMMARY_QUERIES = ["ingestion_summary.sql", "curation_summary.sql", "rejections_
 def print_summary(database: Path) -> None:
     """Print each summary query of sql/analysis/ as a table (after `make run`)."""
     print_queries(database, [SQL_DIR / "analysis" / name for name in SUMMARY_QUERIES])
+
+
+def print_dry_run(instance: dg.DagsterInstance, run_ids: Sequence[str]) -> None:
+    """Print the estimate a dry run of `task_designs` observed (requests, prompt tokens, most it could
+    cost, per dataset and in total)."""
+    for run_id in run_ids:
+        for event in instance.all_logs(run_id, of_type={dg.DagsterEventType.ASSET_OBSERVATION}):
+            estimates = event.asset_observation.metadata.get("dry_run/estimates")
+            if estimates is not None:
+                _print_rows(list(estimates.value.values()))
+                return
+    print("\nThe dry run estimated nothing (no dataset needs an LLM request).")
+
+
+ESTIMATE_COLUMNS = ["dataset", "requests", "already_stored", "prompt_tokens", "max_cost_usd"]
+
+
+def _print_rows(rows: list[dict]) -> None:
+    columns = ESTIMATE_COLUMNS
+    widths = [max(len(str(column)), *(len(str(row.get(column, ""))) for row in rows)) for column in columns]
+    print("\nDry run: no LLM request was sent and no task design was stored (the Hub's metadata was read).\n")
+    print("  ".join(str(column).ljust(width) for column, width in zip(columns, widths)))
+    for row in rows:
+        print("  ".join(str(row.get(column, "")).ljust(width) for column, width in zip(columns, widths)))
 
 
 def print_all(database: Path) -> None:

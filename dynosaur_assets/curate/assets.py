@@ -3,6 +3,7 @@
 import dagster as dg
 import duckdb
 
+from dynosaur_assets.automation import after_designs
 from dynosaur_assets.curate.curation import Curation, curate_source
 from dynosaur_assets.hub.task_sources import load_task_sources
 from dynosaur_assets.metadata import counts_by, counts_metadata, datasets_table, markdown_table
@@ -19,7 +20,8 @@ _PREVIEW_COLUMNS = {
     "task_rejections": ["task_name", "rule", "detail"],
     "instruction_samples": ["taskname", "instruction", "input", "output"],
 }
-_SPEC = {"kinds": {"duckdb"}, "group_name": GROUP, "partitions_def": hub_dataset_partitions, "deps": ["task_designs"]}
+_SPEC = {"kinds": {"duckdb"}, "group_name": GROUP, "partitions_def": hub_dataset_partitions,
+         "deps": ["hub_datasets", "hub_samples", "task_designs"], "automation_condition": after_designs()}
 
 
 def design_rows_by_config(conn: duckdb.DuckDBPyConnection, dataset_id: str) -> dict[str, list[dict]]:
@@ -35,7 +37,7 @@ def design_rows_by_config(conn: duckdb.DuckDBPyConnection, dataset_id: str) -> d
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec("instructions", description="Valid tasks after METHOD.md §3-§4.", **_SPEC),
+        dg.AssetSpec("instructions", description="Valid tasks after docs/method.md §3-§4.", **_SPEC),
         dg.AssetSpec("task_rejections", description="Every rejected proposal and its rule.", **_SPEC),
         dg.AssetSpec("instruction_samples", description="instruction / input / output instances.", **_SPEC),
     ],

@@ -24,12 +24,12 @@ from dynosaur_assets.design.pricing import PriceTable, estimate_cost
 from dynosaur_assets.design.prompts import design_messages, prompt_kinds, too_few_prompt_fields
 from dynosaur_assets.design.replies import DesignReply, rules_replies
 from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_TEMPERATURE
+from dynosaur_assets.openai_api import DEFAULT_BASE_URL
 from dynosaur_assets.paths import ENV_DEFAULTS
 from dynosaur_assets.tasks import TaskSource
 
 OPENAI_DESIGNER = "openai"
 PROMPT_VERSION = "4"
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 @dataclass
@@ -44,7 +44,8 @@ class DesignRun:
 
 
 class TaskDesigner(dg.ConfigurableResource):
-    """Designs tasks for task sources with the configured designer."""
+    """Designs tasks for task sources with the configured designer. Per-run choices (budget,
+    concurrency, dry run) are the design step's run config, `DesignRunConfig`."""
 
     designer: str = Field(default="auto", description="auto, openai or rules")
     api_key: str = Field(default="", description="OPENAI_API_KEY (never logged or stored)")
@@ -52,15 +53,12 @@ class TaskDesigner(dg.ConfigurableResource):
     model: str = Field(default=ENV_DEFAULTS["DYNOSAUR_MODEL"], description="DYNOSAUR_MODEL")
     temperature: float = DESIGN_TEMPERATURE
     max_completion_tokens: int = DESIGN_MAX_COMPLETION_TOKENS
-    concurrency: int = Field(default=32, description="DYNOSAUR_LLM_CONCURRENCY: requests in flight at once")
     requests_per_minute: int = Field(default=0, description="DYNOSAUR_LLM_RPM: requests a minute, 0: no cap")
     timeout_s: int = Field(default=60, description="DYNOSAUR_LLM_TIMEOUT_S: seconds to wait for one reply")
     response_format: str = Field(default="auto", description="DYNOSAUR_RESPONSE_FORMAT: auto, json_schema, "
                                  "json_object or none")
     max_retries: int = 6
-    budget_usd: str = Field(default="", description="stop issuing requests once the run spent this much")
     prices_file: str = Field(default="", description="JSON price overrides per model")
-    dry_run: str = Field(default="", description="1: estimate tokens and cost without calling anything")
 
     def chosen(self) -> str:
         """The designer `auto` resolves to."""
@@ -70,26 +68,51 @@ class TaskDesigner(dg.ConfigurableResource):
             raise ValueError(f"DYNOSAUR_DESIGNER must be auto, openai or rules, got {self.designer!r}")
         return self.designer
 
-    def design(self, sources: list[TaskSource], conn: duckdb.DuckDBPyConnection, log: logging.Logger) -> DesignRun:
+    def design(
+        self, sources: list[TaskSource], conn: duckdb.DuckDBPyConnection, log: logging.Logger,
+        budget_usd: float | None = None, concurrency: int = 32,
+    ) -> DesignRun:
         """Replies for every source and prompt kind."""
         chosen = self.chosen()
         log.info(f"task designer: {chosen}" + (f" ({self.model})" if chosen == OPENAI_DESIGNER else ""))
         if chosen == "rules":
             return DesignRun("rules", {s.task_name: rules_replies(s) for s in sources})
-        return self.design_with_llm(sources, conn, log)
+        client = DesignClient(self.api_key, DuckDBCallStore(conn), self.settings(budget_usd, concurrency),
+                              PriceTable(self.prices_file or None), progress=_progress_logger(log))
+        return self._design_with_llm(client, sources)
 
-    def settings(self) -> ClientSettings:
+    def estimate(self, sources: dict[str, list[TaskSource]], conn: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+        """A dry run: per dataset and in total, the LLM requests a run would send (requests whose reply is
+        stored in `llm_calls` are not sent again), their exact prompt tokens and the most they could cost
+        (every reply at the completion limit). The rule designer sends none."""
+        prices = PriceTable(self.prices_file or None)
+        client = DesignClient(self.api_key, DuckDBCallStore(conn), self.settings(), prices)
+        llm = self.chosen() == OPENAI_DESIGNER
+        rows = {}
+        for dataset_id, group in sources.items():
+            requests = self.requests(group) if llm else []
+            stored = client.store.get_many(client.request_hash(r) for r in requests)
+            to_send = [r for r in requests if client.request_hash(r) not in stored]
+            cost = estimate_cost([r.messages for r in to_send], self.model, self.max_completion_tokens, prices=prices)
+            rows[dataset_id] = {"dataset": dataset_id, "requests": len(to_send), "already_stored": len(stored),
+                                "prompt_tokens": cost.prompt_tokens, "max_cost_usd": round(cost.cost_usd, 6)}
+        total = {"dataset": "total", **{key: sum(row[key] for row in rows.values())
+                                        for key in ("requests", "already_stored", "prompt_tokens")},
+                 "max_cost_usd": round(sum(row["max_cost_usd"] for row in rows.values()), 6)}
+        return rows | {"total": total}
+
+    def settings(self, budget_usd: float | None = None, concurrency: int = 32) -> ClientSettings:
         return ClientSettings(
             model=self.model,
             base_url=self.base_url or DEFAULT_BASE_URL,
             timeout_s=self.timeout_s,
             max_retries=self.max_retries,
-            concurrency=self.concurrency,
+            concurrency=concurrency,
             requests_per_minute=self.requests_per_minute or None,
             response_format=self.response_format,
             temperature=self.temperature,
             max_tokens=self.max_completion_tokens,
-            budget_usd=float(self.budget_usd) if self.budget_usd else None,
+            budget_usd=budget_usd,
         )
 
     def requests(self, sources: list[TaskSource]) -> list[DesignRequest]:
@@ -101,18 +124,9 @@ class TaskDesigner(dg.ConfigurableResource):
             for kind in prompt_kinds(s)
         ]
 
-    def design_with_llm(self, sources: list[TaskSource], conn: duckdb.DuckDBPyConnection, log: logging.Logger) -> DesignRun:
+    def _design_with_llm(self, client: DesignClient, sources: list[TaskSource]) -> DesignRun:
         requests = self.requests(sources)
-        prices = PriceTable(self.prices_file or None)
         run = DesignRun(OPENAI_DESIGNER)
-        if self.dry_run.lower() in {"1", "true", "yes"}:
-            estimate = estimate_cost([r.messages for r in requests], self.model, self.max_completion_tokens, prices=prices)
-            run.unfinished = {s.dataset_id for s in sources}
-            run.stop_reason = f"dry run: {estimate.requests} requests, ~{estimate.prompt_tokens} prompt tokens, ≤ ${estimate.cost_usd:.4f}"
-            run.metadata = {"dry_run/requests": estimate.requests, "dry_run/prompt_tokens": estimate.prompt_tokens,
-                            "dry_run/max_cost_usd": estimate.cost_usd}
-            return run
-        client = DesignClient(self.api_key, DuckDBCallStore(conn), self.settings(), prices, progress=_progress_logger(log))
         try:
             result = client.run_sync(requests)
         except ServerUnreachable as error:

@@ -4,6 +4,7 @@ import datetime
 
 import dagster as dg
 
+from dynosaur_assets.automation import after_designs
 from dynosaur_assets.embed.cache import pending_instructions
 from dynosaur_assets.embed.embedder import instruction_hash
 from dynosaur_assets.embed.resources import InstructionEmbedder
@@ -16,6 +17,7 @@ from dynosaur_assets.store import insert_rows
 @dg.asset(
     deps=["instructions"],
     partitions_def=hub_dataset_partitions,
+    automation_condition=after_designs(),
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="embed",
     kinds={"duckdb", "pytorch"},

@@ -6,7 +6,7 @@ import dagster as dg
 
 from dynosaur_assets.hub.growth import find_new_datasets
 from dynosaur_assets.hub.source import HubSource
-from dynosaur_assets.jobs import dynosaur_job, partition_range_tags
+from dynosaur_assets.jobs import PARTITIONED, dynosaur_job, partition_range_tags
 from dynosaur_assets.partitions import hub_dataset_partitions
 
 BATCH_SIZE = 500
@@ -16,7 +16,8 @@ BATCH_SIZE = 500
 def new_hub_datasets(context: dg.SensorEvaluationContext, hub_source: HubSource) -> dg.SensorResult | dg.SkipReason:
     """List the Hub, add at most BATCH_SIZE unseen ids as partitions per tick and request one run for
     them. On the real Hub (newest first) the cursor keeps the newest id of the last complete pass,
-    so the listing stops there; ids that cannot be partition keys are logged and skipped."""
+    so the listing stops there; ids that cannot be partition keys are logged and skipped. The run names
+    its assets (as a UI backfill's runs do), which the automation conditions read."""
     cursor = json.loads(context.cursor) if context.cursor else {}
     known = set(context.instance.get_dynamic_partitions(hub_dataset_partitions.name))
     stop_at = cursor.get("newest") if hub_source.hub == "hf" else None
@@ -33,8 +34,10 @@ def new_hub_datasets(context: dg.SensorEvaluationContext, hub_source: HubSource)
             dg.RunRequest(
                 run_key=f"new-datasets:{found.new[0]}..{found.new[-1]}:{len(known)}",
                 tags=partition_range_tags(found.new[0], found.new[-1]),
+                asset_selection=list(PARTITIONED.resolve(context.repository_def.asset_graph)),
             )
         ],
         dynamic_partitions_requests=[hub_dataset_partitions.build_add_request(found.new)],
         cursor=json.dumps(cursor),
     )
+

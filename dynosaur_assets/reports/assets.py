@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from dynosaur_assets.automation import after_any_run
 from dynosaur_assets.embed.resources import InstructionEmbedder
 from dynosaur_assets.reports.figures import (
     embedding_figure,
@@ -18,6 +19,7 @@ GROUP = "reports"
     deps=["hub_datasets", "task_designs", "instructions", "instruction_samples", "instruction_embeddings"],
     group_name=GROUP,
     kinds={"duckdb", "matplotlib"},
+    automation_condition=after_any_run(),
 )
 def corpus_reports(duckdb: DynosaurDuckDB, instruction_embedder: InstructionEmbedder) -> dg.MaterializeResult:
     """The funnel, verb–noun diagram and embedding map of every dataset in the store, written to

@@ -21,18 +21,20 @@ class Pipeline:
         self.instance = dg.DagsterInstance.ephemeral()
         self.job = defs.resolve_job_def("dynosaur")
 
-    def run(self, dataset_ids: list[str], resources: dict | None = None) -> dg.ExecuteInProcessResult:
+    def run(self, dataset_ids: list[str], resources: dict | None = None,
+            run_config: dict | None = None) -> dg.ExecuteInProcessResult:
         """Register the ids as partitions (if new) and materialize them in one run."""
         known = set(self.instance.get_dynamic_partitions(hub_dataset_partitions.name))
         self.instance.add_dynamic_partitions(
             hub_dataset_partitions.name, [i for i in dataset_ids if i not in known]
         )
-        return self.run_tags(partition_range_tags(dataset_ids[0], dataset_ids[-1]), resources)
+        return self.run_tags(partition_range_tags(dataset_ids[0], dataset_ids[-1]), resources, run_config)
 
-    def run_tags(self, tags: dict[str, str], resources: dict | None = None) -> dg.ExecuteInProcessResult:
+    def run_tags(self, tags: dict[str, str], resources: dict | None = None,
+                 run_config: dict | None = None) -> dg.ExecuteInProcessResult:
         """One in-process run with these tags; `resources` replace the project's where given."""
         return self.job.execute_in_process(
-            instance=self.instance, tags=tags, resources=resources, raise_on_error=False
+            instance=self.instance, tags=tags, resources=resources, run_config=run_config, raise_on_error=False
         )
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:

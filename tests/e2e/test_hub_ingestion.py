@@ -61,10 +61,13 @@ def test_sensor_adds_only_new_datasets_and_their_run_changes_only_them(pipeline,
     (pipeline.hub_dir / "bad..owner").mkdir()
     (pipeline.hub_dir / "bad..owner/README.md").write_text("---\nlicense: mit\n---\n")
 
-    with dg.build_sensor_context(instance=pipeline.instance, resources=defs.resources) as context:
+    with dg.build_sensor_context(instance=pipeline.instance, resources=defs.resources, definitions=defs) as context:
         result = new_hub_datasets(context)
     assert result.dynamic_partitions_requests[0].partition_keys == ["newcomer/reviews-2"]
     [request] = result.run_requests
+    assert {key.to_user_string() for key in request.asset_selection} == {
+        "hub_datasets", "hub_samples", "task_designs", "instructions", "task_rejections", "instruction_samples",
+        "instruction_embeddings"}
     pipeline.instance.add_dynamic_partitions("hub_datasets", ["newcomer/reviews-2"])
     assert pipeline.run_tags(request.tags).success
 
@@ -72,7 +75,6 @@ def test_sensor_adds_only_new_datasets_and_their_run_changes_only_them(pipeline,
     assert [row for row in after if row[0] != "newcomer/reviews-2"] == snapshot
     assert [row[0] for row in after if row not in snapshot] == ["newcomer/reviews-2"]
 
-    with dg.build_sensor_context(
-        instance=pipeline.instance, resources=defs.resources, cursor=context.cursor
-    ) as context:
+    with dg.build_sensor_context(instance=pipeline.instance, resources=defs.resources, definitions=defs,
+                                 cursor=context.cursor) as context:
         assert isinstance(new_hub_datasets(context), dg.SkipReason)

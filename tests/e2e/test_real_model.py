@@ -7,13 +7,15 @@ import duckdb
 import pytest
 
 from dynosaur_assets.definitions import defs
-from dynosaur_assets.design.llm_client import DesignClient, InMemoryCallStore
+from dynosaur_assets.design.call_store import InMemoryCallStore
+from dynosaur_assets.design.llm_client import DesignClient
 from dynosaur_assets.hub.task_sources import load_task_sources
 from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS
 from servers.llama_server import serve_llama
 
 DATASETS = ["acme-nlp/everyday-nli", "dyno-demo/product-reviews", "dyno-demo/recipe-cards"]
 PROMPTS = 2 + 2 + 1  # recipe-cards has no description: the unaware prompt only
+ONE_AT_A_TIME = {"ops": {"task_designs": {"config": {"llm_concurrency": 1}}}}  # the server answers one at a time
 
 
 def prompt_messages(pipeline) -> dict[str, list[dict]]:
@@ -37,13 +39,12 @@ def real_model_env(monkeypatch, llama):
     monkeypatch.setenv("OPENAI_API_KEY", "x")
     monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
     monkeypatch.setenv("DYNOSAUR_MODEL", llama.model_path.name)
-    monkeypatch.setenv("DYNOSAUR_LLM_CONCURRENCY", "1")  # the server answers one request at a time
     return llama
 
 
 def test_the_pipeline_designs_with_a_real_model_and_never_pays_twice(pipeline, real_model_env):
     served = real_model_env.completions_served()
-    first = pipeline.run(DATASETS)
+    first = pipeline.run(DATASETS, run_config=ONE_AT_A_TIME)
     assert first.success
     calls = pipeline.query("SELECT request_hash, response_text, finish_reason, prompt_tokens, completion_tokens, "
                            "response_format, error FROM llm_calls ORDER BY request_hash")
@@ -74,7 +75,7 @@ def test_the_pipeline_designs_with_a_real_model_and_never_pays_twice(pipeline, r
             if parse_error:  # a reply that did not parse is kept whole, with its reason
                 assert raw_text == texts[request_hash]
 
-    second = pipeline.run(DATASETS)
+    second = pipeline.run(DATASETS, run_config=ONE_AT_A_TIME)
     assert second.success
     design = second.asset_materializations_for_node("task_designs")[0]
     assert design.metadata["llm/requests_sent"].value == 0 and design.metadata["llm/cache_hits"].value == PROMPTS

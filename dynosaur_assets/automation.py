@@ -1,0 +1,51 @@
+"""When Dagster materializes what, by itself: the automation conditions of the assets and the sensor
+that evaluates them, so that a run launched from `make run`, a UI backfill or a sensor leaves the same
+tables."""
+
+import dagster as dg
+
+
+def after_designs() -> dg.AutomationCondition:
+    """Curation and embeddings of a dataset follow its designs: Dagster's `eager` (any dependency updated
+    by a run that did not also target this asset), and also once after a run that targeted this asset
+    failed while its dependencies are all there (a budget stop materializes the designs of the datasets
+    whose prompts were all answered, then fails the run: their curation follows)."""
+    return (
+        (dg.AutomationCondition.any_deps_updated() | dg.AutomationCondition.execution_failed().newly_true())
+        .since_last_handled()
+        & ~dg.AutomationCondition.any_deps_missing()
+        & ~_any_deps_in_a_run()
+        & ~dg.AutomationCondition.run_in_progress()
+    ).with_label("after_designs")
+
+
+def _any_deps_in_a_run() -> dg.AutomationCondition:
+    """A dependency is part of a run in progress. Unlike Dagster's `in_progress`, a backfill whose runs
+    have ended does not count: the backfill daemon marks it done up to 30 s later, and nothing waits
+    for that bookkeeping."""
+    return dg.AutomationCondition.any_deps_match(dg.AutomationCondition.run_in_progress()).with_label(
+        "any_deps_in_a_run")
+
+
+def after_any_run() -> dg.AutomationCondition:
+    """The store-wide reports follow every run that updated a table they draw, once nothing they read
+    is in progress; unlike `eager` they do not wait for datasets left unmaterialized (a budget stop
+    leaves some until the next run), since they draw whatever the store holds. On an instance whose
+    sensor first looks after the first run has ended (that look counts as handled), they are drawn
+    because they are missing while everything they read is there."""
+    return (
+        (dg.AutomationCondition.any_deps_updated().since_last_handled()
+         | (dg.AutomationCondition.missing() & ~dg.AutomationCondition.any_deps_missing()))
+        & ~_any_deps_in_a_run()
+        & ~dg.AutomationCondition.run_in_progress()
+    ).with_label("after_any_run")
+
+
+corpus_automation = dg.AutomationConditionSensorDefinition(
+    "corpus_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=5,
+    description="Materializes what the assets' automation conditions ask for: the curation and embeddings "
+    "of datasets whose designs landed in a run that stopped early, and the store-wide reports after runs.",
+)
