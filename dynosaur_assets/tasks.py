@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class TaskSource:
-    """One dataset configuration with its metadata and sample rows (METHOD.md §1).
+    """One dataset configuration with its metadata and sample rows (docs/method.md §1).
 
     `features` is the `datasets.Features.to_dict()` form, e.g.
     `{"text": {"dtype": "string", "_type": "Value"}, "label": {"names": ["neg", "pos"], "_type": "ClassLabel"}}`.
@@ -26,7 +26,7 @@ class TaskSource:
 
 @dataclass(frozen=True)
 class TaskDesign:
-    """One proposed task: an instruction, the input fields and the one output field (METHOD.md §2)."""
+    """One proposed task: an instruction, the input fields and the one output field (docs/method.md §2)."""
 
     instruction: str
     input_fields: list[str] = field(default_factory=list)

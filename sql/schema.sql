@@ -1,7 +1,7 @@
 -- Every table of the project, declared once. Each asset owns one table; rows are keyed by
 -- dataset_id (the Dagster partition key), and a materialization replaces exactly its partition's rows.
 
--- Step 1: one row per (dataset, config): the card's metadata and the keep / drop decision (METHOD.md §1).
+-- Step 1: one row per (dataset, config): the card's metadata and the keep / drop decision (docs/method.md §1).
 CREATE TABLE IF NOT EXISTS hub_datasets (
     dataset_id       VARCHAR NOT NULL,
     config           VARCHAR NOT NULL,
@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS hub_samples (
 );
 
 -- Step 2: one row per (config, prompt kind, proposed task); a reply that did not parse is one row
--- with position 0, its raw text and the reason (METHOD.md §2).
+-- with position 0, its raw text and the reason (docs/method.md §2).
 CREATE TABLE IF NOT EXISTS task_designs (
     dataset_id        VARCHAR NOT NULL,
     config            VARCHAR NOT NULL,
@@ -106,7 +106,7 @@ CREATE TABLE IF NOT EXISTS task_rejections (
     model             VARCHAR
 );
 
--- Step 4: one instance per (task, sample row), rendered as METHOD.md §4 says.
+-- Step 4: one instance per (task, sample row), rendered as docs/method.md §4 says.
 CREATE TABLE IF NOT EXISTS instruction_samples (
     dataset_id    VARCHAR NOT NULL,
     config        VARCHAR NOT NULL,
@@ -133,7 +133,7 @@ CREATE TABLE IF NOT EXISTS instruction_embeddings (
 );
 
 -- Step 2: every LLM call, written the moment its response arrives, keyed by a hash of
--- model + messages + parameters, so nothing paid for is ever requested again (METHOD.md §6).
+-- model + messages + parameters, so nothing paid for is ever requested again (docs/method.md §6).
 CREATE TABLE IF NOT EXISTS llm_calls (
     request_hash       VARCHAR PRIMARY KEY,
     model              VARCHAR NOT NULL,

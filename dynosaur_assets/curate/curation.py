@@ -1,4 +1,4 @@
-"""Steps 3-4 for one config: validity, merge, label space and instances (METHOD.md §3-§4)."""
+"""Steps 3-4 for one config: validity, merge, label space and instances (docs/method.md §3-§4)."""
 
 import hashlib
 import json

@@ -1,4 +1,4 @@
-"""The label-space check of a task's output field (METHOD.md §4 "Label space")."""
+"""The label-space check of a task's output field (docs/method.md §4 "Label space")."""
 
 from collections import Counter
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""Instances from a kept task and its sample rows (METHOD.md §4 "Instance per sample row").
+"""Instances from a kept task and its sample rows (docs/method.md §4 "Instance per sample row").
 
 The text is byte-for-byte what the original code produced, so instances compare with the published
 ones: several input fields are concatenated as `<field> is '<value>'. ` pieces (the trailing space is

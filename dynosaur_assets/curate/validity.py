@@ -1,10 +1,11 @@
-"""Validity rules for designed tasks and the merge of the two prompt kinds (METHOD.md §3)."""
+"""Validity rules for designed tasks and the merge of the two prompt kinds (docs/method.md §3)."""
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from dynosaur_assets.method import PROMPT_KINDS
 from dynosaur_assets.tasks import TaskDesign
 
 REJECTION_RULES = (
@@ -15,7 +16,6 @@ REJECTION_RULES = (
     "duplicate_instruction",
     "duplicate_task",
 )
-PROMPT_KINDS = ("aware", "unaware")
 
 
 class ParsedReply(Protocol):

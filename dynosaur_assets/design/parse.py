@@ -1,4 +1,4 @@
-"""Reading an LLM designer's reply into tasks (METHOD.md §2-§3 rule 1), without ever raising.
+"""Reading an LLM designer's reply into tasks (docs/method.md §2-§3 rule 1), without ever raising.
 
 A reply may be a JSON object, JSON inside prose or Markdown fences, a Python dict literal (the
 original's format, read with `ast.literal_eval`, never `eval`), or, when it holds no dict or list at

@@ -1,4 +1,4 @@
-"""Token counts and USD costs of designer calls (METHOD.md §6: the original had no cost accounting).
+"""Token counts and USD costs of designer calls (docs/method.md §6: the original had no cost accounting).
 
 Prices are USD per 1M tokens (input, cached input, output). A dated snapshot such as
 `gpt-4o-mini-2024-07-18` takes its family's price; an unknown or local model costs 0 and is flagged

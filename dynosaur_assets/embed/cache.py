@@ -1,4 +1,4 @@
-"""The embeddings cache (METHOD.md §5: nothing already generated is regenerated), queried in DuckDB:
+"""The embeddings cache (docs/method.md §5: nothing already generated is regenerated), queried in DuckDB:
 which of the selected datasets' instructions a model has not embedded yet."""
 
 from typing import NamedTuple

@@ -1,4 +1,4 @@
-"""Replay selection over instruction embeddings (METHOD.md §5, continual learning on a stream of tasks).
+"""Replay selection over instruction embeddings (docs/method.md §5, continual learning on a stream of tasks).
 
 When training moves to a new stage of tasks, a few past tasks are replayed. The paper compares four
 ways to pick them; the two that need only instruction embeddings are here:

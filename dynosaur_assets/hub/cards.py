@@ -1,4 +1,4 @@
-"""Dataset card parsing (METHOD.md §1): licence, languages, tags, sections, configs and features."""
+"""Dataset card parsing (docs/method.md §1): licence, languages, tags, sections, configs and features."""
 
 import re
 from dataclasses import dataclass, field

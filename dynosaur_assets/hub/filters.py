@@ -1,4 +1,4 @@
-"""The drop rules of METHOD.md §1, as plain functions returning a reason or None."""
+"""The drop rules of docs/method.md §1, as plain functions returning a reason or None."""
 
 from __future__ import annotations
 

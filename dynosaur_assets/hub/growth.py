@@ -1,4 +1,4 @@
-"""Which listed dataset ids are new (METHOD.md §5: only new datasets are processed)."""
+"""Which listed dataset ids are new (docs/method.md §5: only new datasets are processed)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field

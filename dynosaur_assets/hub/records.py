@@ -1,4 +1,4 @@
-"""Turning one read dataset into `hub_datasets` and `hub_samples` rows (METHOD.md §1)."""
+"""Turning one read dataset into `hub_datasets` and `hub_samples` rows (docs/method.md §1)."""
 
 import datetime
 import json

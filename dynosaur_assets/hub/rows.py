@@ -1,4 +1,4 @@
-"""Sample rows (METHOD.md §1): which splits are sampled, ClassLabel names, JSON-safe values."""
+"""Sample rows (docs/method.md §1): which splits are sampled, ClassLabel names, JSON-safe values."""
 
 import base64
 import datetime

@@ -1,4 +1,4 @@
-"""Reading one dataset from a Hub: its card, its configs and their sample rows (METHOD.md §1, §7).
+"""Reading one dataset from a Hub: its card, its configs and their sample rows (docs/method.md §1, §7).
 
 Local folders and the real Hub share this code path: rows are always streamed with `datasets`.
 """

@@ -1,7 +1,7 @@
 """PNG figures for the run reports (matplotlib, Agg backend; every figure is closed after saving).
 
 - funnel_chart: curation funnel (stage -> count) as horizontal bars with counts labelled.
-- verb_noun_sunburst: the paper's diversity figure (METHOD.md §5): inner ring = top verbs,
+- verb_noun_sunburst: the paper's diversity figure (docs/method.md §5): inner ring = top verbs,
   outer ring = each verb's top nouns, two nested ``ax.pie`` rings.
 - embedding_map: 2-D PCA (numpy SVD) of vectors, coloured by label (<= 12 legend entries).
 - markdown_image: inline base64 data-URI Markdown so the Dagster UI renders the PNG.

@@ -1,4 +1,4 @@
-"""Verb–noun pairs of task instructions for the diversity analysis (METHOD.md §5).
+"""Verb–noun pairs of task instructions for the diversity analysis (docs/method.md §5).
 
 The paper parses each instruction and keeps the main verb with its direct-object noun. No parser
 (spaCy/benepar model) is available offline here, so this is a documented word-list heuristic:

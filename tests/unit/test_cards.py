@@ -1,4 +1,4 @@
-"""parse_card on hand-written dataset cards (METHOD.md §1: what is read from a card)."""
+"""parse_card on hand-written dataset cards (docs/method.md §1: what is read from a card)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""METHOD.md §5 cache: the instructions a model still has to embed, found by an anti-join in DuckDB."""
+"""docs/method.md §5 cache: the instructions a model still has to embed, found by an anti-join in DuckDB."""
 
 import datetime
 

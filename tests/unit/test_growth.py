@@ -1,4 +1,4 @@
-"""find_new_datasets (METHOD.md §5: only new datasets) and contiguous_segments."""
+"""find_new_datasets (docs/method.md §5: only new datasets) and contiguous_segments."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""METHOD.md §4 label space: non-scalar, constant and imbalanced outputs, and the suffix."""
+"""docs/method.md §4 label space: non-scalar, constant and imbalanced outputs, and the suffix."""
 
 from collections import Counter
 

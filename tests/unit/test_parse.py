@@ -1,4 +1,4 @@
-"""Reading designer replies (METHOD.md §3 rule 1): formats accepted, failures named, problems kept."""
+"""Reading designer replies (docs/method.md §3 rule 1): formats accepted, failures named, problems kept."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Prices, costs and offline token counts of designer calls (METHOD.md §6: cost accounting)."""
+"""Prices, costs and offline token counts of designer calls (docs/method.md §6: cost accounting)."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Prompts for the LLM designer (METHOD.md §2, §7): kinds, row preparation, stable prefix, schema."""
+"""Prompts for the LLM designer (docs/method.md §2, §7): kinds, row preparation, stable prefix, schema."""
 
 import ast
 import json
@@ -126,7 +126,7 @@ def test_format_breaking_description_stays_data():
 
 
 def test_demonstrations_are_pinned_and_consistent():
-    task_counts = {"aware": (3, 2), "unaware": (3, 2)}  # SQuAD-, ANLI-, MathQA-, CommonGen-like (METHOD §2)
+    task_counts = {"aware": (3, 2), "unaware": (3, 2)}  # SQuAD-, ANLI-, MathQA-, CommonGen-like (docs/method.md §2)
     for kind, demos in prompts.DEMONSTRATIONS.items():
         prefix = prompts.stable_prefix(kind)
         assert tuple(len(demo.tasks) for demo in demos) == task_counts[kind]

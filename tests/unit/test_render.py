@@ -1,4 +1,4 @@
-"""METHOD.md §4 instances: every rendering branch, with the exact text of the original code."""
+"""docs/method.md §4 instances: every rendering branch, with the exact text of the original code."""
 
 import pytest
 

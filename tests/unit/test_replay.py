@@ -1,4 +1,4 @@
-"""METHOD.md §5: replay selection over instruction embeddings, on small hand-made cases."""
+"""docs/method.md §5: replay selection over instruction embeddings, on small hand-made cases."""
 
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""Sampled splits, ClassLabel integers → names, and JSON-safe sample values (METHOD.md §1)."""
+"""Sampled splits, ClassLabel integers → names, and JSON-safe sample values (docs/method.md §1)."""
 
 import datetime
 import decimal

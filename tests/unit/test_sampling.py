@@ -1,4 +1,4 @@
-"""sample_configs on a local Hub folder built in tmp_path (METHOD.md §1, §7)."""
+"""sample_configs on a local Hub folder built in tmp_path (docs/method.md §1, §7)."""
 
 import json
 import sys

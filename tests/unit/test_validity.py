@@ -1,4 +1,4 @@
-"""METHOD.md §3: validity rules per response and the merge of the two prompt kinds."""
+"""docs/method.md §3: validity rules per response and the merge of the two prompt kinds."""
 
 import json
 from collections import defaultdict

@@ -1,4 +1,4 @@
-"""verb_noun heuristic (METHOD.md §5 diversity analysis) against hand labels in verb_noun_labels.json."""
+"""verb_noun heuristic (docs/method.md §5 diversity analysis) against hand labels in verb_noun_labels.json."""
 
 import json
 from collections import Counter
