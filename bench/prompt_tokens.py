@@ -15,17 +15,12 @@ import sys
 
 from dynosaur_assets.curate.curation import curate_source
 from dynosaur_assets.design.pricing import count_text_tokens, count_tokens
-from dynosaur_assets.design.prompts import (
-    dataset_block,
-    design_messages,
-    original_layout_messages,
-    prompt_kinds,
-    stable_prefix,
-)
+from dynosaur_assets.design.prompts import dataset_block, design_messages, prompt_kinds, stable_prefix
 from dynosaur_assets.design.replies import design_rows, rules_replies, tasks_as_json
 from dynosaur_assets.tasks import TaskSource
 from dynosaur_assets.hub.source import local_hub_sources
 from local_hubs import bench_hubs
+from original_layout import original_layout_messages
 
 MODEL = "gpt-4o-mini"
 

@@ -30,12 +30,13 @@ from dynosaur_assets.curate.curation import curate_source  # noqa: E402
 from dynosaur_assets.design.call_store import DuckDBCallStore  # noqa: E402
 from dynosaur_assets.design.llm_client import ClientSettings, DesignClient, DesignRequest  # noqa: E402
 from dynosaur_assets.design.parse import parse_response  # noqa: E402
-from dynosaur_assets.design.prompts import design_messages, original_layout_messages, prompt_kinds, too_few_prompt_fields  # noqa: E402
+from dynosaur_assets.design.prompts import design_messages, prompt_kinds, too_few_prompt_fields  # noqa: E402
 from dynosaur_assets.design.replies import DesignReply, design_rows  # noqa: E402
 from dynosaur_assets.hub.source import local_hub_sources  # noqa: E402
 from dynosaur_assets.store import connect_store  # noqa: E402
 from dynosaur_assets.tasks import TaskSource  # noqa: E402
 from local_hubs import bench_hubs  # noqa: E402
+from original_layout import original_layout_messages  # noqa: E402
 from servers.llama_server import serve_llama  # noqa: E402
 
 LAYOUTS: dict[str, Callable[[TaskSource, str], list[dict]]] = {

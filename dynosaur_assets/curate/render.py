@@ -43,19 +43,6 @@ def render_output(value: object) -> str | None:
     return str(value).strip()[:INSTANCE_MAX_CHARS]
 
 
-def input_skip_reason(row: dict, input_fields: list[str]) -> str | None:
-    """§4: why this row gives no input (a missing field, a null, a dict, a list that is empty or holds
-    non-strings or nulls, or an empty text), or None when it renders."""
-    return _render_input(row, input_fields)[1]
-
-
-def render_input(row: dict, input_fields: list[str]) -> str | None:
-    """§4: the single field's stripped value, or the fields' pieces concatenated; cut at 2,000
-    characters; None when the row is skipped (see `input_skip_reason`)."""
-    text, reason = _render_input(row, input_fields)
-    return None if reason else text
-
-
 def render_list(name: str, values: list[str]) -> str:
     """§4: a list of strings, lettered when the field name contains `choice`."""
     if CHOICE_FIELD_WORD in name:
@@ -74,13 +61,6 @@ def render_row(row: dict, input_fields: list[str], output_name: str) -> Rendered
         return _SKIPPED["non_scalar_output"]
     text, reason = _render_input(row, input_fields)
     return _SKIPPED[reason] if reason else RenderedRow(text, output)
-
-
-def render_instance(task: TaskDesign, row: dict, source: TaskSource) -> dict | None:
-    """§4: one instance (`instruction, input, output, license, website, taskname`) or None when the
-    row is skipped. `task.instruction` should already carry the label-space suffix."""
-    rendered = render_row(row, task.input_fields, task.output_field[0])
-    return None if rendered.skip_reason else _instance(task, rendered, source)
 
 
 def render_task_instances(task: TaskDesign, source: TaskSource) -> TaskInstances:
@@ -114,7 +94,9 @@ def _instance(task: TaskDesign, rendered: RenderedRow, source: TaskSource) -> di
 
 
 def _render_input(row: dict, input_fields: list[str]) -> tuple[str, str | None]:
-    """The input text and None, or an empty text and why the row gives no input."""
+    """§4: the single field's stripped value or the fields' pieces concatenated, cut at 2,000 characters,
+    and None; or an empty text and why the row gives no input (a missing field, a null, a dict, a list
+    that is empty or holds non-strings or nulls, or an empty text)."""
     for name in input_fields:
         reason = _value_skip_reason(row, name)
         if reason:

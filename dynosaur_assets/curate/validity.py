@@ -1,6 +1,5 @@
 """Validity rules for designed tasks and the merge of the two prompt kinds (docs/method.md §3)."""
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -121,12 +120,6 @@ def merge_prompt_kinds(
 def task_key(task: TaskDesign) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """What makes two tasks the same for §3's merge: instruction, input fields, output field."""
     return task.instruction, tuple(map(str, task.input_fields)), tuple(map(str, task.output_field))
-
-
-def count_by_rule(rejections: Iterable[Rejection]) -> dict[str, int]:
-    """§3: the number of rejections per rule, every rule listed (zero when unused)."""
-    counts = Counter(rejection.rule for rejection in rejections)
-    return {rule: counts.get(rule, 0) for rule in REJECTION_RULES}
 
 
 def _is_known(name: object, known: set[str]) -> bool:

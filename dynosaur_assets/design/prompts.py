@@ -1,26 +1,27 @@
 """Chat prompts for the LLM task designer (docs/method.md §2, §7), written in the project's own words.
 
 Two prompt kinds: `aware` (with the card's description; only when there is one) and `unaware`
-(always). A prompt is a system line plus one user message (a plain string) of two blocks: the first
-block (instructions and two pinned, compact demonstrations) is identical for every dataset of a kind,
-so providers' prompt caching can reuse it; the second block carries the dataset's metadata, two sample
-rows, its field names and the no-overlap reminder. The model answers with a JSON object
-`{"task1": {...}, ...}`, whose shape the instructions show once; `response_format()` asks for it with
-a strict JSON schema.
+(always). A prompt is chat turns of plain strings: a stable prefix (the system line with the
+instructions, then two pinned, compact demonstrations, each a user turn and an assistant turn),
+identical for every dataset of a kind so providers' prompt caching can reuse it; then the dataset's
+user turn with its metadata, two sample rows, its field names and the no-overlap reminder. The model
+answers with a JSON object `{"task1": {...}, ...}`; `response_format()` asks for it with a strict
+JSON schema.
 
 The layout is kept small (bench/prompt_tokens.py): JSON without spaces; each demonstration is a
-one-line summary (aware) and one short row of only the fields its tasks use, with each of its tasks
-on one line, `inputs -> output: instruction` (the parser reads replies written that way too); the
-instructions are three sentences. The dataset's own rows follow the method's rule (strings cut at
-1,000 characters, identifier fields dropped, nested values only when flat).
+one-line summary (aware) and one short row of only the fields its tasks use, answered by its tasks as
+one line of JSON; the instructions are three sentences. The dataset's own rows follow the method's
+rule (strings cut at 1,000 characters, identifier fields dropped, nested values only when flat).
 
-`original_layout_messages` rebuilds the original's heavier layout (two full demonstrations with their
-metadata and two sample rows each, Python-literal answers) for the token-comparison benchmark.
+The demonstrations are data, in `demonstrations.json` next to this module: per kind, each one's
+dataset (name, card-length description, licence, website and two sample rows, which the original
+layout of bench/original_layout.py shows), its one-line summary, its short row and its tasks.
 """
 
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from dynosaur_assets.method import (
     IDENTIFIER_FIELD_NAMES,
@@ -52,198 +53,20 @@ class Demonstration:
     tasks: dict[str, dict]
 
 
-def _task(instruction: str, input_fields: list[str], output_field: str) -> dict:
-    return {"instruction": instruction, "input_fields": input_fields, "output_field": [output_field]}
+def _load_demonstrations(path: Path) -> dict[str, tuple[Demonstration, ...]]:
+    """The pinned demonstrations of each prompt kind, from `demonstrations.json`."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {kind: tuple(_demonstration(entry) for entry in data[kind]) for kind in PROMPT_KINDS}
 
 
-def _demo_source(name: str, description: str, license: str, rows: list[dict]) -> TaskSource:
-    return TaskSource(name, "default", name, {}, rows, description, license, f"https://example.org/{name}")
+def _demonstration(entry: dict) -> Demonstration:
+    name = entry["name"]
+    source = TaskSource(name, "default", name, {}, entry["rows"], entry["description"], entry["license"],
+                        entry["website"])
+    return Demonstration(source, entry["summary"], entry["row"], entry["tasks"])
 
 
-_READING = Demonstration(
-    _demo_source(
-        "wiki_span_qa",
-        "Wiki Span QA is a reading comprehension dataset. Crowdworkers were shown paragraphs from "
-        "several hundred Wikipedia articles on history, science, geography and culture, and asked up to "
-        "five questions about each paragraph. The answer to every question is a contiguous span of the "
-        "paragraph, so a system must locate the answer rather than generate it. Each example holds the "
-        "article title, the paragraph, one question and its answer span. The training split has about "
-        "90,000 questions and the validation split about 10,000; validation questions have up to three "
-        "reference answers written by different workers. The dataset is meant for training and "
-        "evaluating extractive question answering models and for studying how people phrase questions "
-        "about encyclopedic text.",
-        "cc-by-sa-4.0",
-        [
-            {
-                "id": "q-0001",
-                "title": "Amazon rainforest",
-                "context": (
-                    "The Amazon rainforest covers most of the Amazon basin of South America, about "
-                    "5,500,000 km2 of a basin of 7,000,000 km2. The forest spans nine nations; Brazil "
-                    "holds 60% of it, followed by Peru with 13% and Colombia with 10%. It represents over "
-                    "half of the planet's remaining rainforests and is the largest and most biodiverse "
-                    "tract of tropical rainforest in the world, with an estimated 390 billion trees in "
-                    "about 16,000 species. Deforestation has claimed a large share of its area since the "
-                    "1970s, mostly for cattle pasture and soy fields, and scientists warn that further "
-                    "losses could turn parts of the forest into dry savanna."
-                ),
-                "question": "Which country holds the largest share of the Amazon rainforest?",
-                "answer": "Brazil",
-            },
-            {
-                "id": "q-0002",
-                "title": "Printing press",
-                "context": (
-                    "Around 1440 the goldsmith Johannes Gutenberg built a printing press with movable "
-                    "metal type in Mainz. His inventions included a hand mould for casting type, an "
-                    "oil-based ink and a wooden press adapted from those used for wine and olive oil. "
-                    "Within decades presses worked in more than two hundred European cities, and by 1500 "
-                    "they had produced some twenty million volumes. Cheap books spread literacy, carried "
-                    "the ideas of the Reformation and gave scholars identical copies of texts to compare, "
-                    "which changed how knowledge was checked and shared. Historians count the press among "
-                    "the inventions that ended the Middle Ages."
-                ),
-                "question": "In which city did Gutenberg build his press?",
-                "answer": "Mainz",
-            },
-        ],
-    ),
-    "Crowdworkers' questions on Wikipedia paragraphs; answers are spans.",
-    {"title": "Printing press", "context": "Gutenberg built a printing press in Mainz.",
-     "question": "Where did Gutenberg build his press?", "answer": "Mainz"},
-    {
-        "task1": _task("Answer the question with a span of the passage.",
-                       ["context", "question"], "answer"),
-        "task2": _task("Ask a question the passage answers with this phrase.",
-                       ["context", "answer"], "question"),
-        "task3": _task("Write a title for the passage.", ["context"], "title"),
-    },
-)
-
-_INFERENCE = Demonstration(
-    _demo_source(
-        "adversarial_entailment",
-        "Adversarial Entailment is a natural language inference benchmark collected in three rounds with "
-        "a model in the loop. Annotators saw a premise, usually a paragraph from Wikipedia or a news "
-        "story, and a target label, and wrote a hypothesis meant to make the current best model predict "
-        "the wrong label. Hypotheses that fooled the model were checked by other annotators, and the "
-        "writer explained why the label is correct. Each round used a stronger model, so later rounds "
-        "are harder. Every example has a premise, a hypothesis, a label (entailment, neutral or "
-        "contradiction) and the writer's reason. The benchmark is used to train NLI models and to "
-        "measure how robust they are to inputs written to exploit their weaknesses.",
-        "cc-by-nc-4.0",
-        [
-            {
-                "pair_id": "a1-17",
-                "premise": (
-                    "The Rhine Falls, near Schaffhausen in northern Switzerland, are the largest plain "
-                    "waterfall in Europe by volume. The falls are 150 m wide and 23 m high, and in summer "
-                    "about 600 m3 of water pass over them every second. They formed about 15,000 years "
-                    "ago, when the Rhine was pushed into a new bed by glacial gravel."
-                ),
-                "hypothesis": "Schaffhausen is far from any waterfall.",
-                "label": "contradiction",
-                "reason": "The falls are near Schaffhausen.",
-            },
-            {
-                "pair_id": "a1-18",
-                "premise": (
-                    "Marta Lind (born 1961) is a Swedish painter known for large winter landscapes. She "
-                    "studied at the Royal Institute of Art in Stockholm, taught drawing in Umeå for ten "
-                    "years and has lived in Kiruna since 1990. Her work hangs in the Moderna Museet and "
-                    "in several regional collections."
-                ),
-                "hypothesis": "Marta Lind has painted snow.",
-                "label": "neutral",
-                "reason": "Winter landscapes suggest snow but the text does not say so.",
-            },
-        ],
-    ),
-    "Premise-hypothesis pairs written to fool NLI models.",
-    {"premise": "The Rhine Falls are near Schaffhausen.", "hypothesis": "Schaffhausen has no waterfall.",
-     "label": "contradiction"},
-    {
-        "task1": _task("Does the premise entail the hypothesis? Answer entailment, neutral or contradiction.",
-                       ["premise", "hypothesis"], "label"),
-        "task2": _task("Write a premise with this relation to the hypothesis.", ["hypothesis", "label"], "premise"),
-    },
-)
-
-_MATH = Demonstration(
-    _demo_source(
-        "math_word_problems",
-        "Math Word Problems gathers multiple-choice arithmetic and algebra problems in the style of "
-        "standardized tests, each annotated with a worked rationale and an executable formula.",
-        "apache-2.0",
-        [
-            {
-                "Problem": "a train 120 m long passes a pole in 6 seconds . what is its speed in km / h ?",
-                "Rationale": "speed = 120 / 6 = 20 m / s = 20 * 18 / 5 = 72 km / h . answer : c",
-                "options": "a ) 60 , b ) 66 , c ) 72 , d ) 80 , e ) 90",
-                "correct": "c",
-                "annotated_formula": "multiply(divide(120, 6), const_3_6)",
-                "category": "physics",
-            },
-            {
-                "Problem": (
-                    "a shopkeeper buys 40 pens at rs . 12 each and sells them at rs . 15 each . "
-                    "what is his profit percent ?"
-                ),
-                "Rationale": (
-                    "cost price of one pen = 12 , selling price = 15 , profit per pen = 15 - 12 = 3 . "
-                    "profit percent = 3 / 12 * 100 = 25 % . answer : b"
-                ),
-                "options": "a ) 20 % , b ) 25 % , c ) 30 % , d ) 35 % , e ) 40 %",
-                "correct": "b",
-                "annotated_formula": "multiply(divide(subtract(15, 12), 12), const_100)",
-                "category": "gain",
-            },
-        ],
-    ),
-    "",
-    {"Problem": "what is 15 % of 40 ?", "options": "a ) 4 , b ) 6", "correct": "b",
-     "Rationale": "40 * 0.15 = 6 . answer : b", "annotated_formula": "multiply(40, 0.15)"},
-    {
-        "task1": _task("Pick the letter of the correct option.",
-                       ["Problem", "options"], "correct"),
-        "task2": _task("Solve the problem step by step.",
-                       ["Problem", "options"], "Rationale"),
-        "task3": _task("Write a problem this formula solves.", ["annotated_formula"], "Problem"),
-    },
-)
-
-_CONCEPTS = Demonstration(
-    _demo_source(
-        "concept_sentences",
-        "Concept Sentences pairs sets of three to five everyday concepts with sentences written by people "
-        "that use all of them, to test generative commonsense reasoning.",
-        "mit",
-        [
-            {
-                "set_id": 7,
-                "concepts": ["dog", "frisbee", "catch", "throw"],
-                "target": "A man throws a frisbee and his dog jumps to catch it.",
-            },
-            {
-                "set_id": 8,
-                "concepts": ["field", "tractor", "plough"],
-                "target": "The farmer drives a tractor to plough the field before the rain.",
-            },
-        ],
-    ),
-    "",
-    {"concepts": ["dog", "frisbee", "catch"], "target": "The dog jumps to catch the frisbee."},
-    {
-        "task1": _task("Write a sentence using all these words.", ["concepts"], "target"),
-        "task2": _task("List the key concepts of the sentence.",
-                       ["target"], "concepts"),
-    },
-)
-
-DEMONSTRATIONS: dict[str, tuple[Demonstration, Demonstration]] = {
-    "aware": (_READING, _INFERENCE),
-    "unaware": (_MATH, _CONCEPTS),
-}
+DEMONSTRATIONS = _load_demonstrations(Path(__file__).with_name("demonstrations.json"))
 
 _INTRO = (
     "Design up to three different tasks from a dataset's metadata and sample rows. Reply with a JSON "
@@ -337,27 +160,6 @@ def design_messages(source: TaskSource, kind: str, rule: str = "identifiers") ->
     servers' chat templates (llama.cpp's among them) fail on a list of parts; providers' prefix caching
     keys on the token prefix, which the stable turns are."""
     return [*stable_prefix(kind), {"role": "user", "content": dataset_block(source, kind, rule)}]
-
-
-def original_layout_messages(source: TaskSource, kind: str) -> Messages:
-    """The original's layout, for token comparison: two full demonstrations (metadata with two sample
-    rows each, answers as Python literals), the original row rule, then the dataset's metadata."""
-    demos = [
-        f"Metadata: {prompt_metadata(demo.source, kind, 'original')!r}\nTasks: {demo.tasks!r}"
-        for demo in DEMONSTRATIONS[kind]
-    ]
-    metadata = prompt_metadata(source, kind, "original")
-    fields = prompt_fields(metadata["sample_rows"])
-    text = "\n\n".join([
-        "Here are two datasets, each with its metadata and the tasks designed from it.",
-        *demos,
-        "Now design up to three different tasks for the following dataset. Each task is a dictionary "
-        "with 'instruction', 'input_fields' (a list) and 'output_field' (a list with one field). "
-        f"Answer with a Python dictionary such as {{'task1': {{...}}, 'task2': {{...}}}}.",
-        f"Metadata: {metadata!r}\nThe input fields and the output field must not overlap and must be "
-        f"among {fields!r}.\nTasks:",
-    ])
-    return [{"role": "system", "content": SYSTEM_LINE}, {"role": "user", "content": text}]
 
 
 def response_json_schema() -> dict:

@@ -44,9 +44,9 @@ class Embedder(Protocol):
         ...
 
 
-def normalise_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm as float32; all-zero rows stay zero."""
-    vectors = np.asarray(vectors, dtype=np.float32)
+def normalise_rows(vectors: np.ndarray, dtype: type[np.floating] = np.float32) -> np.ndarray:
+    """Rows scaled to unit L2 norm as `dtype` (float32, as embeddings are stored); all-zero rows stay zero."""
+    vectors = np.asarray(vectors, dtype=dtype)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     return vectors / np.where(norms == 0, 1, norms)
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dynosaur_assets.embed.embedder import normalise_rows
+
 
 def select_diverse(past: np.ndarray, k: int) -> np.ndarray:
     """Instr. Diverse as coverage: greedy farthest-point (k-center) selection of k past tasks.
@@ -61,7 +63,7 @@ def max_similarity_to_current(past: np.ndarray, current: np.ndarray) -> np.ndarr
         raise ValueError(f"past has {past.shape[1]} dimensions, current has {current.shape[1]}")
     if len(current) == 0:
         raise ValueError("current stage has no task embeddings")
-    return (_unit(past) @ _unit(current).T).max(axis=1)
+    return (normalise_rows(past, np.float64) @ normalise_rows(current, np.float64).T).max(axis=1)
 
 
 def _matrix(vectors: np.ndarray, name: str) -> np.ndarray:
@@ -79,8 +81,3 @@ def _clamp(k: int, n: int) -> int:
 
 def _distances(points: np.ndarray, centre: np.ndarray) -> np.ndarray:
     return np.linalg.norm(points - centre, axis=1)
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)

@@ -38,18 +38,3 @@ def find_new_datasets(
         found.new.append(dataset_id)
     return found
 
-
-def contiguous_segments(ordered_keys: list[str], wanted: set[str]) -> list[tuple[str, str]]:
-    """Split the wanted keys into (first, last) ranges of consecutive keys in the partition order,
-    so each range can be one single-run backfill."""
-    segments, start, last = [], None, None
-    for key in ordered_keys:
-        if key in wanted:
-            start = start or key
-            last = key
-        elif start is not None:
-            segments.append((start, last))
-            start = None
-    if start is not None:
-        segments.append((start, last))
-    return segments

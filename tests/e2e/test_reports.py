@@ -7,8 +7,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from dynosaur_assets.curate.verbs import verb_noun
 from dynosaur_assets.reports import plots
-from dynosaur_assets.reports.verbs import verb_noun
 
 FIRST_RUN = ["acme-nlp/everyday-nli", "dyno-demo/product-reviews"]
 SECOND_RUN = ["acme-nlp/topic-news-4"]

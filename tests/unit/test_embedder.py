@@ -62,6 +62,8 @@ def test_normalise_rows_scales_to_unit_and_keeps_zero_rows():
     rows = normalise_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
     assert rows.dtype == np.float32
     np.testing.assert_allclose(rows, [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)
+    precise = normalise_rows(np.array([[0.0, 2.0], [1e-100, 0.0]]), np.float64)  # replay's dtype
+    assert precise.dtype == np.float64 and precise.tolist() == [[0.0, 1.0], [1.0, 0.0]]
 
 
 # MiniLM, offline

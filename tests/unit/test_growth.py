@@ -1,8 +1,8 @@
-"""find_new_datasets (docs/method.md §5: only new datasets) and contiguous_segments."""
+"""find_new_datasets (docs/method.md §5: only new datasets)."""
 
 import pytest
 
-from dynosaur_assets.hub.growth import contiguous_segments, find_new_datasets
+from dynosaur_assets.hub.growth import find_new_datasets
 
 
 def test_known_ids_are_skipped_and_the_head_is_the_first_listed():
@@ -49,17 +49,3 @@ def test_invalid_ids_do_not_count_against_the_batch():
     assert set(found.invalid) == {"bad id", "a/b/c"}
     assert found.exhausted is False
 
-
-@pytest.mark.parametrize(
-    ("wanted", "segments"),
-    [
-        ({"a", "b", "c", "d", "e"}, [("a", "e")]),
-        ({"a", "b", "d"}, [("a", "b"), ("d", "d")]),
-        ({"b", "e"}, [("b", "b"), ("e", "e")]),
-        ({"c", "d", "e"}, [("c", "e")]),
-        (set(), []),
-        ({"zz"}, []),  # not a partition key: no segment
-    ],
-)
-def test_contiguous_segments(wanted, segments):
-    assert contiguous_segments(["a", "b", "c", "d", "e"], wanted) == segments

@@ -22,6 +22,7 @@ from dynosaur_assets.design.llm_client import (
 from dynosaur_assets.design.parse import parse_response
 from dynosaur_assets.design.pricing import call_cost
 from dynosaur_assets.design.prompts import design_messages, prompt_fields, prompt_metadata
+from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_TEMPERATURE
 from dynosaur_assets.store import connect_store
 from dynosaur_assets.tasks import TaskSource
 from servers.openai_server import (
@@ -77,18 +78,24 @@ def test_rows_carry_tokens_cost_and_the_request_hash():
     assert (row.dataset_id, row.task_name, row.prompt_kind) == ("owner/data0", "owner/data0", "unaware")
     assert row.error is None and row.attempts == 1 and row.finish_reason == "stop"
     assert row.response_format == "json_schema" and server.requests[0]["response_format"]["type"] == "json_schema"
-    assert server.requests[0]["temperature"] == 0 and server.requests[0]["max_tokens"] == 256
+    sent = server.requests[0]
+    assert (sent["temperature"], sent["max_tokens"]) == (DESIGN_TEMPERATURE, DESIGN_MAX_COMPLETION_TOKENS)
     assert parse_response(row.response_text, row.finish_reason).tasks[0].output_field == ["label"]
 
 
 def test_a_changed_model_or_parameter_is_asked_again_and_an_unchanged_request_is_not():
     store = InMemoryCallStore()
+    changes = ({}, {}, {"model": "gpt-4o"}, {"temperature": 0.7}, {"max_tokens": 100},
+               {"response_format": "json_object"}, {"temperature": 0.7})
     with serve_openai() as server:
-        for options in ({}, {}, {"model": "gpt-4o"}, {"temperature": 0.7}, {"max_tokens": 100},
-                        {"response_format": "json_object"}, {"temperature": 0.7}):
+        for options in changes:
             client_for(server, store, **options).run_sync(requests_for(1))
         assert server.request_count == 5
+        sent = server.requests
     assert len(store.rows) == 5
+    for options, body in zip([changes[0], *changes[2:6]], sent):
+        assert all(body[name] == (value if name != "response_format" else {"type": value})
+                   for name, value in options.items())
 
 
 def test_429_and_5xx_are_retried_honouring_retry_after():

@@ -1,6 +1,7 @@
 """Prices, costs and offline token counts of designer calls (docs/method.md §6: cost accounting)."""
 
 import json
+from functools import partial
 
 import pytest
 
@@ -26,16 +27,17 @@ COOKBOOK_MESSAGES = [
 COOKBOOK_PROMPT_TOKENS = {"gpt-3.5-turbo": 129, "gpt-4": 129, "gpt-4o": 124, "gpt-4o-mini": 124}
 
 
-@pytest.mark.parametrize(("model", "prices"), [
-    ("gpt-4o-mini", (0.15, 0.075, 0.60)),
-    ("gpt-4o", (2.50, 1.25, 10.00)),
-    ("gpt-4.1-mini", (0.40, 0.10, 1.60)),
-    ("gpt-4.1-nano", (0.10, 0.025, 0.40)),
-    ("gpt-3.5-turbo", (0.50, 0.50, 1.50)),
-])
-def test_default_prices(model, prices):
-    price = pricing.PriceTable().price(model)
-    assert (price.input, price.cached_input, price.output) == prices and price.known
+@pytest.mark.parametrize("model", pricing.DEFAULT_PRICES)
+def test_known_models_cost_in_proportion_to_their_tokens(model):
+    cost = partial(pricing.call_cost, model)
+    assert pricing.PriceTable().price(model).known and cost(1000, 0, 0) > 0 and cost(0, 0, 0) == 0
+    assert cost(2000, 0, 100) == pytest.approx(2 * cost(1000, 0, 50)) and cost(1000, 0, 1) > cost(1000, 0, 0)
+    assert cost(1000, 0, 0) >= cost(1000, 1000, 0) > 0
+
+
+def test_a_larger_model_costs_more_for_the_same_call():
+    assert pricing.call_cost("gpt-4o", 1000, 200, 100) > pricing.call_cost("gpt-4o-mini", 1000, 200, 100)
+    assert pricing.call_cost("gpt-4.1-mini", 1000, 0, 100) > pricing.call_cost("gpt-4.1-nano", 1000, 0, 100)
 
 
 def test_snapshots_take_their_family_and_unknown_models_cost_nothing():
@@ -49,10 +51,14 @@ def test_snapshots_take_their_family_and_unknown_models_cost_nothing():
 
 
 def test_call_cost_bills_cached_tokens_at_the_cached_rate():
-    # 1M prompt tokens of which 400k cached, 200k completion tokens on gpt-4o-mini
-    expected = 0.6 * 0.15 + 0.4 * 0.075 + 0.2 * 0.60
-    assert pricing.call_cost("gpt-4o-mini", 1_000_000, 400_000, 200_000) == pytest.approx(expected)
-    assert pricing.call_cost("gpt-4o", 1000, 5000, 0) == pytest.approx(1000 * 1.25 / 1e6)
+    """Cached tokens are part of the prompt tokens: a call costs its uncached part plus its cached part,
+    so caching saves where the table has a cheaper cached rate and nothing where it has none."""
+    for model in pricing.DEFAULT_PRICES:
+        cost = partial(pricing.call_cost, model)
+        assert cost(1_000_000, 400_000, 200_000) == pytest.approx(cost(600_000, 0, 200_000) + cost(400_000, 400_000, 0))
+        assert cost(1000, 5000, 0) == cost(1000, 1000, 0)  # never more cached than prompt tokens
+    assert pricing.call_cost("gpt-4o-mini", 1000, 1000, 0) < pricing.call_cost("gpt-4o-mini", 1000, 0, 0)
+    assert pricing.call_cost("gpt-3.5-turbo", 1000, 1000, 0) == pricing.call_cost("gpt-3.5-turbo", 1000, 0, 0)
 
 
 def test_overrides_from_a_dict_or_a_json_file(tmp_path):
@@ -104,10 +110,11 @@ def test_estimate_cost_for_a_dry_run():
     estimate = pricing.estimate_cost(conversations, "gpt-4o-mini", completion_tokens=256)
     assert estimate.requests == 100 and estimate.prompt_tokens == 12_400
     assert estimate.completion_tokens == 25_600 and estimate.price_known
-    assert estimate.cost_usd == pytest.approx((12_400 * 0.15 + 25_600 * 0.60) / 1e6)
+    assert estimate.cost_usd == pytest.approx(pricing.call_cost("gpt-4o-mini", 12_400, 0, 25_600))
     cached = pricing.estimate_cost(conversations, "gpt-4o-mini", 256, cached_tokens_per_request=100)
     assert cached.cached_tokens == 10_000
-    assert cached.cost_usd == pytest.approx((2_400 * 0.15 + 10_000 * 0.075 + 25_600 * 0.60) / 1e6)
+    assert cached.cost_usd == pytest.approx(pricing.call_cost("gpt-4o-mini", 12_400, 10_000, 25_600))
+    assert cached.cost_usd < estimate.cost_usd
     capped = pricing.estimate_cost(conversations, "gpt-4o-mini", 256, cached_tokens_per_request=500)
     assert capped.cached_tokens == 12_400
     assert not pricing.estimate_cost(conversations, "mistral-7b", 256).price_known

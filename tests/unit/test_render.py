@@ -2,13 +2,7 @@
 
 import pytest
 
-from dynosaur_assets.curate.render import (
-    input_skip_reason,
-    render_input,
-    render_instance,
-    render_output,
-    render_task_instances,
-)
+from dynosaur_assets.curate.render import render_output, render_task_instances
 from dynosaur_assets.tasks import TaskDesign, TaskSource
 
 
@@ -34,47 +28,55 @@ def test_render_output_is_cut_at_2000_characters():
     assert render_output("x" * 2500 + "  ") == "x" * 2000
 
 
+def rendered_input(row: dict, input_fields: list[str]) -> str:
+    """The input text of the one instance `render_task_instances` makes from `row` (given an output)."""
+    task = TaskDesign("Label.", input_fields, ["out"])
+    instances, skipped = render_task_instances(task, source([{**row, "out": "o"}]))
+    assert skipped == {} and len(instances) == 1
+    return instances[0]["input"]
+
+
 def test_single_field_is_its_stripped_value():
-    assert render_input({"sentence": "  Hello there. "}, ["sentence"]) == "Hello there."
+    assert rendered_input({"sentence": "  Hello there. "}, ["sentence"]) == "Hello there."
 
 
 def test_single_numeric_field():
-    assert render_input({"year": 1999}, ["year"]) == "1999"
+    assert rendered_input({"year": 1999}, ["year"]) == "1999"
 
 
 def test_several_fields_are_field_is_value_pieces():
     row = {"premise": " A man runs. ", "hypothesis": "He moves.", "label": 1}
-    assert render_input(row, ["premise", "hypothesis", "label"]) == (
+    assert rendered_input(row, ["premise", "hypothesis", "label"]) == (
         "premise is 'A man runs.'. hypothesis is 'He moves.'. label is '1'. "
     )
 
 
 def test_list_in_a_choice_field_is_lettered():
-    assert render_input({"choices": ["red", "blue"]}, ["choices"]) == " A. 'red', B. 'blue'."
+    assert rendered_input({"choices": ["red", "blue"]}, ["choices"]) == " A. 'red', B. 'blue'."
 
 
 def test_list_in_another_field_is_quoted():
-    assert render_input({"answers": ["red", "blue"]}, ["answers"]) == "'red', 'blue'. "
+    assert rendered_input({"answers": ["red", "blue"]}, ["answers"]) == "'red', 'blue'. "
 
 
 def test_question_with_choices():
     row = {"question": "Which colour?", "answer_choices": ["red", "blue", "green"]}
-    assert render_input(row, ["question", "answer_choices"]) == (
+    assert rendered_input(row, ["question", "answer_choices"]) == (
         "question is 'Which colour?'.  A. 'red', B. 'blue', C. 'green'."
     )
 
 
 def test_choices_then_another_field_follow_the_original_concatenation():
     row = {"choices": ["x"], "topic": "colours"}
-    assert render_input(row, ["choices", "topic"]) == " A. 'x'.topic is 'colours'. "
+    assert rendered_input(row, ["choices", "topic"]) == " A. 'x'.topic is 'colours'. "
 
 
 def test_list_items_are_not_stripped():
-    assert render_input({"tokens": [" a", "b "]}, ["tokens"]) == "' a', 'b '. "
+    assert rendered_input({"tokens": [" a", "b "]}, ["tokens"]) == "' a', 'b '. "
 
 
 def test_input_is_cut_at_2000_characters():
-    assert render_input({"text": "y" * 2100}, ["text"]) == "y" * 2000
+    assert rendered_input({"text": "y" * 2100}, ["text"]) == "y" * 2000
 
 
 @pytest.mark.parametrize(
@@ -92,30 +94,35 @@ def test_input_is_cut_at_2000_characters():
     ],
 )
 def test_rows_that_give_no_input(row, fields, reason):
-    assert input_skip_reason(row, fields) == reason
-    assert render_input(row, fields) is None
+    instances, skipped = render_task_instances(TaskDesign("Label.", fields, ["out"]), source([{**row, "out": "o"}]))
+    assert (instances, skipped) == ([], {reason: 1})
 
 
 def test_empty_string_among_several_fields_still_renders():
-    assert render_input({"a": "", "b": "x"}, ["a", "b"]) == "a is ''. b is 'x'. "
+    assert rendered_input({"a": "", "b": "x"}, ["a", "b"]) == "a is ''. b is 'x'. "
 
 
-def test_render_instance_carries_the_six_columns():
+def test_an_instance_carries_the_six_columns():
     task = TaskDesign("Are they equivalent? Answers must be one of yes, no.", ["s1", "s2"], ["label"])
     row = {"s1": "A.", "s2": "B.", "label": "yes "}
-    assert render_instance(task, row, source([row])) == {
+    assert render_task_instances(task, source([row])).instances == [{
         "instruction": "Are they equivalent? Answers must be one of yes, no.",
         "input": "s1 is 'A.'. s2 is 'B.'. ",
         "output": "yes",
         "license": "cc-by-4.0",
         "website": "https://gluebenchmark.com",
         "taskname": "glue-mrpc",
-    }
+    }]
 
 
-@pytest.mark.parametrize("row", [{"s1": "A.", "label": ["yes"]}, {"s1": None, "label": "yes"}, {"s1": "A."}])
-def test_render_instance_none_when_the_row_gives_nothing(row):
-    assert render_instance(TaskDesign("Label.", ["s1"], ["label"]), row, source([row])) is None
+@pytest.mark.parametrize(
+    "row, reason",
+    [({"s1": "A.", "label": ["yes"]}, "non_scalar_output"), ({"s1": None, "label": "yes"}, "null_input"),
+     ({"s1": "A."}, "missing_field")],
+)
+def test_no_instance_when_the_row_gives_nothing(row, reason):
+    instances, skipped = render_task_instances(TaskDesign("Label.", ["s1"], ["label"]), source([row]))
+    assert (instances, skipped) == ([], {reason: 1})
 
 
 def test_render_task_instances_counts_skipped_rows_and_stops_at_non_scalar_output():

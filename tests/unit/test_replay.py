@@ -68,6 +68,11 @@ def test_max_similarity_is_cosine_to_the_closest_current_task():
     np.testing.assert_allclose(scores, [1.0, 0.8, 0.0, 1.4 / np.sqrt(2)], atol=1e-12)
 
 
+def test_a_zero_embedding_has_similarity_zero_not_nan():
+    scores = max_similarity_to_current(np.vstack([PAST_3D, np.zeros(3)]), np.vstack([CURRENT_3D, np.zeros(3)]))
+    np.testing.assert_allclose(scores, [1.0, 0.8, 0.0, 1.4 / np.sqrt(2), 0.0], atol=1e-12)
+
+
 def test_similar_ranks_past_tasks_by_max_cosine():
     # scores: 0 -> 1.0, 3 -> 0.99, 1 -> 0.8, 2 -> 0.0
     assert select_similar(PAST_3D, CURRENT_3D, 2).tolist() == [0, 3]

@@ -2,7 +2,6 @@
 
 import json
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 
@@ -10,7 +9,6 @@ from locations import REFERENCE_TASKS
 from dynosaur_assets.curate.validity import (
     REJECTION_RULES,
     KeptTask,
-    count_by_rule,
     merge_prompt_kinds,
     validate_response,
 )
@@ -115,11 +113,15 @@ def test_merge_with_an_empty_kind():
     assert rejections == []
 
 
-def test_count_by_rule_lists_every_rule():
-    _, rejections = validate_response([task("A.", ["x"], ["label"]), task("A.", ["sentence1"], [])], FIELDS)
-    counts = count_by_rule(rejections)
-    assert list(counts) == list(REJECTION_RULES)
-    assert counts["unknown_field"] == 1 and counts["empty_output"] == 1 and sum(counts.values()) == 2
+def test_the_declared_rules_are_the_rules_the_checks_give():
+    """REJECTION_RULES is what the `task_rejections` quality suite allows; every one occurs, no other."""
+    _, unparseable = validate_response(None, FIELDS)
+    _, per_task = validate_response([task("A.", ["sentence1"], []), task("B.", ["x"], ["label"]),
+                                     task("C.", ["label"], ["label"]), task("C.", ["sentence1"], ["label"])],
+                                    FIELDS)
+    shared = task("D.", ["sentence1"], ["label"])
+    _, merged = merge_prompt_kinds([shared], [shared])
+    assert sorted(r.rule for r in unparseable + per_task + merged) == sorted(REJECTION_RULES)
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="the published tasks are only in ../shared/reference")

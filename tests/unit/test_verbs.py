@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dynosaur_assets.reports.verbs import singularize, verb_noun, verb_noun_counts, with_verb_noun
+from dynosaur_assets.curate.verbs import singularize, verb_noun, verb_noun_counts, with_verb_noun
 
 LABELS = json.loads((Path(__file__).parent / "verb_noun_labels.json").read_text())["items"]
 # The labelled instructions the heuristic gets wrong, with what it returns; all are from the holdout
