@@ -12,15 +12,16 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export DYNOSAUR_HUB ?= local
 export DYNOSAUR_HUB_DIR ?= data/hub
-export DYNOSAUR_DB ?= data/dynosaur.duckdb
+export DYNOSAUR_CATALOG ?= sqlite:data/catalog.sqlite
 
-.PHONY: run test dev sql clean llm-server
+.PHONY: run test dev sql migrate clean llm-server
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
 	$(PY) -m compileall -q -j 0 $(VENV) > /dev/null || true
+	$(PY) -m dynosaur_assets.lake
 	touch $(STAMP)
 
 $(LLAMA_WHEELS)/.built:
@@ -53,5 +54,9 @@ dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 sql: $(STAMP)
 	$(PY) -m dynosaur_assets.summary
 
+# Copy a store of the old single-file layout (DYNOSAUR_DB, default data/dynosaur.duckdb) into the lake.
+migrate: $(STAMP)
+	$(PY) -m dynosaur_assets.migrate
+
 clean:
-	rm -rf $(VENV) $(DAGSTER_HOME) data/dynosaur.duckdb data/dynosaur.duckdb.wal
+	rm -rf $(VENV) $(DAGSTER_HOME) .duckdb_extensions data/catalog.sqlite* data/lake data/reports

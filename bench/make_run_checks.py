@@ -33,6 +33,7 @@ def make_run(project: Path) -> dict[str, float]:
     settings = [project / name for name in ("dagster_instance.yaml", "dagster.yaml") if (project / name).exists()]
     shutil.copy(settings[0], home / "dagster.yaml")  # dagster.yaml in checkouts before issue 12
     env = {**os.environ, "DAGSTER_HOME": str(home), "DYNOSAUR_DB": str(work / "dynosaur.duckdb"),
+           "DYNOSAUR_CATALOG": f"sqlite:{work / 'catalog.sqlite'}",  # the lake (issue 13); older checkouts ignore it
            "DYNOSAUR_HUB": "local", "DYNOSAUR_HUB_DIR": "data/hub", "DYNOSAUR_DESIGNER": "rules"}
     load = os.getloadavg()[0]
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)

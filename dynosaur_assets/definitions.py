@@ -1,7 +1,7 @@
 """The one `Definitions`: assets, sensor, jobs, resources and the in-process executor.
 
-DuckDB has one writer per file, so every run executes its steps in one process, and backfills are
-single runs.
+Every run executes its steps in one process and backfills are single runs: one held attachment of
+the lake per run (dynosaur_assets/resources.py).
 """
 
 from dynosaur_assets.paths import apply_env_defaults, quiet_libraries
@@ -30,7 +30,9 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     """Every external system, configured from the environment."""
     return {
         "hub_source": HubSource(hub=dg.EnvVar("DYNOSAUR_HUB"), hub_dir=dg.EnvVar("DYNOSAUR_HUB_DIR")),
-        "duckdb": DynosaurDuckDB(database=dg.EnvVar("DYNOSAUR_DB")),
+        "duckdb": DynosaurDuckDB(
+            database=":memory:", catalog=dg.EnvVar("DYNOSAUR_CATALOG"), data_path=dg.EnvVar("DYNOSAUR_DATA_PATH")
+        ),
         "task_designer": TaskDesigner(
             designer=dg.EnvVar("DYNOSAUR_DESIGNER"),
             api_key=dg.EnvVar("OPENAI_API_KEY"),

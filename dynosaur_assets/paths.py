@@ -10,7 +10,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_DEFAULTS = {
     "DYNOSAUR_HUB": "local",
     "DYNOSAUR_HUB_DIR": "data/hub",
-    "DYNOSAUR_DB": "data/dynosaur.duckdb",
+    "DYNOSAUR_CATALOG": "sqlite:data/catalog.sqlite",
+    "DYNOSAUR_DATA_PATH": "",
     "DYNOSAUR_DESIGNER": "auto",
     "DYNOSAUR_MODEL": "gpt-4o-mini",
     "DYNOSAUR_RESPONSE_FORMAT": "auto",

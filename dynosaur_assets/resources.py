@@ -1,47 +1,117 @@
-"""The DuckDB resource: dagster-duckdb's, with project-relative paths and the schema applied."""
+"""The store resource: dagster-duckdb's DuckDB resource with the DuckLake catalog attached in its set-up."""
 
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
+from dynosaur_assets.lake import LakeConfigError, LakeSettings
 from dynosaur_assets.paths import project_path
-from dynosaur_assets.store import connect_store
+from dynosaur_assets.store import RUN_ID_VARIABLE, connect_store, open_lake
+
+
+class WriterBusy(RuntimeError):
+    """Another run holds the writer role of a SQLite catalog; the message names it."""
 
 
 class DynosaurDuckDB(DuckDBResource):
-    """One DuckDB file for every table; relative paths resolve against the project root.
+    """Every table, in a DuckLake catalog (`catalog`: `sqlite:<file>` or `postgres:<dsn>`, Parquet data
+    under `data_path`), or, with an empty `catalog`, in the DuckDB `database` (tests and scripts).
 
-    Dagster sets resources up once per run (in-process executor) and once per sensor tick: the file is
-    opened then and held until the run or tick ends, and each `get_connection` is a cursor of it
-    (~1 ms instead of the ~30-60 ms of opening the file). While a run holds it, no other process can
-    open the file (DuckDB's lock), not even read-only: query it from the CLI between runs. Runs are
-    queued one at a time (dagster_instance.yaml). Built outside Dagster (a script), each `get_connection`
-    opens the file."""
+    Dagster sets resources up once per run (in-process executor) and once per sensor tick: the lake is
+    attached then and held until the run ends, and each `get_connection` is a cursor of it. Readers in
+    other processes (the DuckDB CLI with sql/attach.sql, `make sql`) see every committed snapshot while
+    a run writes. A SQLite catalog has one writing run at a time: a second one stops at once naming
+    the run that holds the role (runs of one Dagster instance queue instead, dagster_instance.yaml);
+    a Postgres catalog takes several writers."""
+
+    catalog: str = Field(default="", description="sqlite:<file> or postgres:<dsn>; empty: the DuckDB `database`")
+    data_path: str = Field(default="", description="the lake's Parquet directory or URL (default: beside a SQLite catalog)")
 
     _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _writer_lock: IO | None = PrivateAttr(default=None)
+    _run_id: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._held = connect_store(self.path(), self.connection_config)
+        self._run_id = context.run.run_id if context.run else None
+        if self.catalog and self._run_id:
+            self._writer_lock = take_writer_role(self.lake(), self._run_id)
+        self._held = self._connect()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._held is not None:
             self._held.close()
             self._held = None
+        if self._writer_lock is not None:
+            self._writer_lock.close()
+            self._writer_lock = None
+
+    def lake(self) -> LakeSettings:
+        """The lake's settings (LakeConfigError names a wrong one)."""
+        return LakeSettings.from_settings(self.catalog, self.data_path)
 
     def path(self) -> Path | None:
-        """The database file (None for an in-memory database)."""
-        return project_path(self.database) if self.database != ":memory:" else None
+        """The DuckDB file of a store without a catalog (None for an in-memory database or a lake)."""
+        return project_path(self.database) if not self.catalog and self.database != ":memory:" else None
+
+    def reports_dir(self) -> Path:
+        """Where pictures go: `reports/` beside the lake's data directory (or the DuckDB file)."""
+        if self.catalog:
+            data = self.lake().data_path
+            base = Path(data).parent if "://" not in data else project_path("data")
+        else:
+            base = (self.path() or project_path("data/store")).parent
+        return base / "reports"
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        conn = open_lake(self.lake()) if self.catalog else connect_store(self.path(), self.connection_config)
+        if self._run_id:
+            conn.execute(f"SET VARIABLE {RUN_ID_VARIABLE} = ?", [self._run_id])
+        return conn
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection with every table of sql/schema.sql (its DDL runs once per process per file)."""
-        conn = self._held.cursor() if self._held is not None else connect_store(self.path(), self.connection_config)
+        """A connection with every table of sql/schema.sql, using the lake."""
+        if self._held is None:
+            conn = self._connect()
+        else:
+            conn = self._held.cursor()
+            if self.catalog:
+                conn.execute("USE lake")
+            if self._run_id:
+                conn.execute(f"SET VARIABLE {RUN_ID_VARIABLE} = ?", [self._run_id])
         try:
             yield conn
         finally:
             conn.close()
+
+
+def take_writer_role(lake: LakeSettings, run_id: str) -> IO | None:
+    """For a SQLite catalog, hold `<catalog>.writer` (an OS lock, released if the process dies) for
+    this run; WriterBusy names the run holding it. None for Postgres (several writers)."""
+    if lake.catalog_file is None:
+        return None
+    lake.catalog_file.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(f"{lake.catalog_file}.writer", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise WriterBusy(f"the store {lake.describe()} is being written by {holder}: wait for it to end, "
+                         "or use a Postgres catalog (DYNOSAUR_CATALOG) for several writers") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"run {run_id} (pid {os.getpid()})")
+    handle.flush()
+    return handle
+
+

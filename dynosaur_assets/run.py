@@ -15,12 +15,15 @@ apply_env_defaults()
 quiet_libraries()
 
 import dagster as dg  # noqa: E402
+from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES as NOT_FINISHED  # noqa: E402
 
 from dynosaur_assets.definitions import defs  # noqa: E402
 from dynosaur_assets.design.assets import design_run_config  # noqa: E402
 from dynosaur_assets.hub.growth import find_new_datasets  # noqa: E402
+from dynosaur_assets.lake import LakeConfigError, LakeSettings, settings_from_env  # noqa: E402
 from dynosaur_assets.launch import Settled, dagster_daemon, launch_backfill, wait_until_settled  # noqa: E402
 from dynosaur_assets.partitions import hub_dataset_partitions  # noqa: E402
+from dynosaur_assets.resources import WriterBusy, take_writer_role  # noqa: E402
 from dynosaur_assets.summary import print_dry_run, print_summary  # noqa: E402
 
 log = logging.getLogger("dynosaur")
@@ -45,6 +48,25 @@ def register_partitions(instance: dg.DagsterInstance) -> list[str]:
     return found.new
 
 
+def check_store(lake: LakeSettings, instance: dg.DagsterInstance) -> None:
+    """Stop before launching when the store cannot take this run: a store in the old single-file layout
+    not yet copied into the lake, or a SQLite catalog written by a run outside this Dagster instance
+    (runs of this instance queue behind each other instead)."""
+    legacy = project_path(os.environ.get("DYNOSAUR_DB") or "data/dynosaur.duckdb")
+    if legacy.exists() and lake.catalog_file is not None and not lake.catalog_file.exists():
+        raise ConfigurationError(f"{legacy} is a store in the old single-file layout: copy it into the lake "
+                                 f"with `make migrate` (or move it away to start an empty lake)")
+    try:
+        held = take_writer_role(lake, "make run (checking)")
+    except WriterBusy as error:
+        active = {run.run_id for run in instance.get_runs(dg.RunsFilter(statuses=list(NOT_FINISHED)))}
+        if not any(run_id in str(error) for run_id in active):
+            raise ConfigurationError(str(error)) from None
+        return
+    if held is not None:
+        held.close()
+
+
 def report(instance: dg.DagsterInstance, settled: Settled, dry_run: bool) -> int:
     """Print how the runs ended (failures first, one line each), then the estimate or the summary."""
     for run in settled.failed:
@@ -55,7 +77,7 @@ def report(instance: dg.DagsterInstance, settled: Settled, dry_run: bool) -> int
     if dry_run:
         print_dry_run(instance, [run.run_id for run in settled.runs])
     else:
-        print_summary(project_path(os.environ["DYNOSAUR_DB"]))
+        print_summary(settings_from_env())
     if settled.failed:
         print(f"\n{len(settled.failed)} of {len(settled.runs)} runs failed (above); the tables show the store "
               "as those runs left it.")
@@ -69,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     run_config = design_run_config()
     with dg.DagsterInstance.get() as instance:
         try:
+            lake = settings_from_env()
+            check_store(lake, instance)
             dataset_ids = register_partitions(instance)
-        except ConfigurationError as error:
+        except (ConfigurationError, LakeConfigError) as error:
             print(f"configuration error: {error}", file=sys.stderr)
             return 2
         if not dataset_ids:

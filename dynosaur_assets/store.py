@@ -1,6 +1,11 @@
-"""DuckDB store: the DDL in sql/ applied once per process per database file, and replace-by-partition
-writes."""
+"""The store: the DDL in sql/ applied once per process per lake (or database file), and
+replace-by-partition writes, one transaction (one DuckLake snapshot) per dataset, retried when another
+writer's commit conflicts."""
 
+import json
+import logging
+import random
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,11 +14,26 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from dynosaur_assets.lake import LAKE, LakeSettings, connect_lake
+
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
 SCHEMA_FILE = SQL_DIR / "schema.sql"
+CONFLICT_RETRIES = 8  # whole-transaction retries after DuckLake's own commit retries ran out
+RUN_ID_VARIABLE = "dynosaur_run_id"  # a connection's run, recorded in each snapshot's commit message
 
-# (device, inode) of each database file this process has applied the schema to
-_schema_applied: set[tuple[int, int]] = set()
+log = logging.getLogger("dynosaur")
+# (device, inode) of each database file, and each lake catalog, this process has applied the schema to
+_schema_applied: set[tuple[int, int] | str] = set()
+
+
+def open_lake(settings: LakeSettings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the lake with every table of sql/schema.sql (its DDL runs once per process per
+    catalog; never on a read-only connection)."""
+    conn = connect_lake(settings, read_only=read_only)
+    if not read_only and settings.catalog not in _schema_applied:
+        _with_schema(conn)
+        _schema_applied.add(settings.catalog)
+    return conn
 
 
 def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
@@ -60,20 +80,71 @@ def replace_partition(
 
     Rows are dicts keyed by column name; columns a row lacks are NULL. Returns rows written per table.
     """
-    written = {}
-    with transaction(conn):
-        for table, rows in tables.items():
-            conn.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
-            written[table] = insert_rows(conn, table, list(rows))
-    return written
+    materialized = {table: list(rows) for table, rows in tables.items()}
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        cursor = fresh_cursor(conn)  # a connection that met a conflict is not reused for the retry
+        try:
+            with transaction(cursor, dataset_id, {"dataset_id": dataset_id,
+                                                  "rows": {table: len(rows) for table, rows in materialized.items()}}):
+                written = {}
+                for table, rows in materialized.items():
+                    cursor.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
+                    written[table] = insert_rows(cursor, table, rows)
+            return written
+        except duckdb.TransactionException as error:
+            if "conflict" not in str(error).lower() or attempt == CONFLICT_RETRIES:
+                raise
+            pause = min(0.05 * 2**attempt, 5.0) * random.uniform(0.5, 1.5)
+            log.warning("dataset %s: transaction conflict with another writer, retry %d of %d in %.2f s",
+                        dataset_id, attempt, CONFLICT_RETRIES - 1, pause)
+            time.sleep(pause)
+        finally:
+            cursor.close()
+    raise AssertionError("unreachable")
+
+
+def on_lake(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the connection uses the DuckLake catalog."""
+    return conn.execute("SELECT current_database()").fetchone()[0] == LAKE
+
+
+def fresh_cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A new connection to the same database, using the same catalog and carrying the same run id."""
+    lake = on_lake(conn)
+    run_id = run_of(conn)
+    cursor = conn.cursor()
+    if lake:
+        cursor.execute(f"USE {LAKE}")
+    if run_id:
+        cursor.execute(f"SET VARIABLE {RUN_ID_VARIABLE} = ?", [run_id])
+    return cursor
+
+
+def run_of(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The run id set on this connection, if any."""
+    return conn.execute(f"SELECT getvariable('{RUN_ID_VARIABLE}')").fetchone()[0]
+
+
+def commit_message(conn: duckdb.DuckDBPyConnection, message: str, info: Mapping[str, Any]) -> None:
+    """Inside a lake transaction: record the run and what it writes in the snapshot it commits
+    (`lake.snapshots()`'s commit_message / commit_extra_info; sql/analysis/corpus_versions.sql)."""
+    if not on_lake(conn):
+        return
+    run_id = run_of(conn) or ""
+    conn.execute(f"CALL {LAKE}.set_commit_message('dynosaur', ?, extra_info => ?)",
+                 [f"run {run_id[:8]}: {message}", json.dumps({"run_id": run_id, **info})])
 
 
 @contextmanager
-def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Commit what the block did, or roll all of it back if it raised."""
+def transaction(conn: duckdb.DuckDBPyConnection, message: str = "", info: Mapping[str, Any] | None = None
+                ) -> Iterator[None]:
+    """Commit what the block did, or roll all of it back if it raised; on the lake, the snapshot it
+    makes carries `message` and `info` with the connection's run id."""
     conn.execute("BEGIN TRANSACTION")
     try:
         yield
+        if message:
+            commit_message(conn, message, info or {})
     except BaseException:
         conn.execute("ROLLBACK")
         raise

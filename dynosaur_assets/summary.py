@@ -7,14 +7,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from dynosaur_assets.store import SQL_DIR
+from dynosaur_assets.lake import LakeSettings, settings_from_env
+from dynosaur_assets.store import SQL_DIR, open_lake
 
 SUMMARY_QUERIES = ["ingestion_summary.sql", "curation_summary.sql", "rejections_by_rule.sql"]
 
 
-def print_summary(database: Path) -> None:
+def print_summary(lake: LakeSettings) -> None:
     """Print each summary query of sql/analysis/ as a table (after `make run`)."""
-    print_queries(database, [SQL_DIR / "analysis" / name for name in SUMMARY_QUERIES])
+    print_queries(lake, [SQL_DIR / "analysis" / name for name in SUMMARY_QUERIES])
 
 
 def print_dry_run(instance: dg.DagsterInstance, run_ids: Sequence[str]) -> None:
@@ -41,15 +42,16 @@ def _print_rows(rows: list[dict]) -> None:
         print("  ".join(str(row.get(column, "")).ljust(width) for column, width in zip(columns, widths)))
 
 
-def print_all(database: Path) -> None:
+def print_all(lake: LakeSettings) -> None:
     """Print every query of sql/analysis/ (`make sql`), in file-name order, as a table."""
-    print_queries(database, sorted((SQL_DIR / "analysis").glob("*.sql")))
+    print_queries(lake, sorted((SQL_DIR / "analysis").glob("*.sql")))
 
 
-def print_queries(database: Path, paths: list[Path]) -> None:
-    """Run each .sql file read-only on the store and print its opening comment and result table."""
-    with duckdb.connect(str(database), read_only=True) as conn:
-        print(f"\nStore: {database}")
+def print_queries(lake: LakeSettings, paths: list[Path]) -> None:
+    """Run each .sql file on a read-only attachment of the lake (while a run writes too) and print its
+    opening comment and result table."""
+    with open_lake(lake, read_only=True) as conn:
+        print(f"\nStore: {lake.describe()} (data {lake.data_path})")
         for path in paths:
             sql = path.read_text()
             print(f"\n{path.name}: {sql.splitlines()[0]}")
@@ -60,8 +62,4 @@ def print_queries(database: Path, paths: list[Path]) -> None:
 
 
 if __name__ == "__main__":
-    import os
-
-    from dynosaur_assets.paths import project_path
-
-    print_all(project_path(os.environ.get("DYNOSAUR_DB", "data/dynosaur.duckdb")))
+    print_all(settings_from_env())

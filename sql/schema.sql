@@ -1,5 +1,8 @@
--- Every table of the project, declared once. Each asset owns one table; rows are keyed by
--- dataset_id (the Dagster partition key), and a materialization replaces exactly its partition's rows.
+-- Every table of the project, declared once, in the DuckLake catalog (dynosaur_assets/lake.py). Each
+-- asset owns one table; rows are keyed by dataset_id (the Dagster partition key), and a
+-- materialization replaces exactly its partition's rows in one transaction (one DuckLake snapshot).
+-- DuckLake enforces NOT NULL but no PRIMARY KEY / UNIQUE: each table's key is a comment here and a
+-- blocking uniqueness expectation of its suite (expectations/<table>.json).
 
 -- Step 1: one row per (dataset, config): the card's metadata and the keep / drop decision (docs/method.md §1).
 CREATE TABLE IF NOT EXISTS hub_datasets (
@@ -24,8 +27,8 @@ CREATE TABLE IF NOT EXISTS hub_datasets (
     error            VARCHAR,            -- the loader's message for load_error / timeout
     sample_rows      INTEGER NOT NULL,
     source           VARCHAR NOT NULL,   -- local / hf
-    ingested_at      TIMESTAMP NOT NULL,
-    PRIMARY KEY (dataset_id, config)
+    ingested_at      TIMESTAMP NOT NULL
+    -- key: (dataset_id, config)
 );
 
 -- Step 1: up to 100 sample rows per train / validation split of kept configs, ClassLabels as names.
@@ -35,8 +38,8 @@ CREATE TABLE IF NOT EXISTS hub_samples (
     task_name   VARCHAR NOT NULL,
     split       VARCHAR NOT NULL,
     row_idx     INTEGER NOT NULL,
-    row         JSON NOT NULL,
-    PRIMARY KEY (dataset_id, config, split, row_idx)
+    row         JSON NOT NULL
+    -- key: (dataset_id, config, split, row_idx)
 );
 
 -- Step 2: one row per (config, prompt kind, proposed task); a reply that did not parse is one row
@@ -57,8 +60,8 @@ CREATE TABLE IF NOT EXISTS task_designs (
     proposal          JSON,
     raw_text          VARCHAR,
     parse_error       VARCHAR,
-    parse_detail      VARCHAR,
-    PRIMARY KEY (dataset_id, config, prompt_kind, position)
+    parse_detail      VARCHAR
+    -- key: (dataset_id, config, prompt_kind, position)
 );
 
 -- Steps 3-4: the valid tasks (five rules, merge, duplicates, label space, at least one instance).
@@ -77,11 +80,11 @@ CREATE TABLE IF NOT EXISTS instructions (
     designer_version  VARCHAR NOT NULL,
     model             VARCHAR,
     instances         INTEGER NOT NULL,
-    skipped_rows      JSON,               -- sample rows skipped while rendering, by reason
-    PRIMARY KEY (dataset_id, task_id)
+    skipped_rows      JSON                -- sample rows skipped while rendering, by reason
+    -- key: (dataset_id, task_id)
 );
 -- For the diversity analysis: the main verb and object noun of base_instruction, as
--- dynosaur_assets/reports/verbs.py finds them; the verb–noun picture and
+-- dynosaur_assets/curate/verbs.py finds them; the verb–noun picture and
 -- sql/analysis/verb_noun_pairs.sql both read these. Added to stores made before they existed (NULL
 -- there until the dataset is curated again).
 ALTER TABLE instructions ADD COLUMN IF NOT EXISTS verb VARCHAR;  -- NULL when the instruction has no word
@@ -117,8 +120,8 @@ CREATE TABLE IF NOT EXISTS instruction_samples (
     output        VARCHAR NOT NULL,
     license       VARCHAR,
     website       VARCHAR,
-    taskname      VARCHAR NOT NULL,
-    PRIMARY KEY (dataset_id, task_id, instance_idx)
+    taskname      VARCHAR NOT NULL
+    -- key: (dataset_id, task_id, instance_idx)
 );
 
 -- Step 5: one vector per distinct instruction text and model; never computed twice.
@@ -126,16 +129,16 @@ CREATE TABLE IF NOT EXISTS instruction_embeddings (
     instruction_hash  VARCHAR NOT NULL,   -- sha256 of the instruction text
     model             VARCHAR NOT NULL,
     instruction       VARCHAR NOT NULL,
-    embedding         FLOAT[384] NOT NULL,
+    embedding         FLOAT[] NOT NULL,   -- 384 values (DuckLake has lists, not fixed arrays; checked)
     dataset_id        VARCHAR NOT NULL,   -- the dataset whose materialization first embedded it
-    created_at        TIMESTAMP NOT NULL,
-    PRIMARY KEY (instruction_hash, model)
+    created_at        TIMESTAMP NOT NULL
+    -- key: (instruction_hash, model)
 );
 
 -- Step 2: every LLM call, written the moment its response arrives, keyed by a hash of
 -- model + messages + parameters, so nothing paid for is ever requested again (docs/method.md §6).
 CREATE TABLE IF NOT EXISTS llm_calls (
-    request_hash       VARCHAR PRIMARY KEY,
+    request_hash       VARCHAR NOT NULL,   -- key
     model              VARCHAR NOT NULL,
     prompt_kind        VARCHAR NOT NULL,
     dataset_id         VARCHAR NOT NULL,

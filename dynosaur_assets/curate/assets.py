@@ -5,11 +5,11 @@ import duckdb
 
 from dynosaur_assets.automation import after_designs
 from dynosaur_assets.curate.curation import Curation, curate_source
+from dynosaur_assets.curate.verbs import with_verb_noun
 from dynosaur_assets.hub.task_sources import load_task_sources
 from dynosaur_assets.metadata import counts_by, counts_metadata, datasets_table, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.reports.figures import funnel_figure, last_run_dir, verb_noun_figure
-from dynosaur_assets.reports.verbs import with_verb_noun
 from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import replace_partition
 
@@ -57,7 +57,7 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
             replace_partition(conn, dataset_id, {**tables, "instructions": with_verb_noun(tables["instructions"])})
             per_dataset[dataset_id] = {_COUNTS[table]: len(rows) for table, rows in tables.items()}
             total.extend(done)
-        folder, keys = last_run_dir(duckdb.path()), list(context.partition_keys)
+        folder, keys = last_run_dir(duckdb.reports_dir()), list(context.partition_keys)
         extra = {
             "instructions": {
                 **counts_metadata("designer", counts_by(r["designer"] for r in total.instructions)),

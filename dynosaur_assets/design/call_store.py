@@ -8,6 +8,8 @@ from typing import Protocol
 
 import duckdb
 
+from dynosaur_assets.store import transaction
+
 
 @dataclass(frozen=True)
 class CallRow:
@@ -80,14 +82,17 @@ class DuckDBCallStore:
 
     def put_many(self, rows: Sequence[CallRow]) -> None:
         """Adds the rows, replacing stored ones with their hashes (of rows given twice, the last wins),
-        in one statement and so one commit: all of them or none. A plain multi-row INSERT is tried first,
-        and an `INSERT OR REPLACE` of the same rows only if it finds a hash already stored."""
+        in one transaction and so one commit (one DuckLake snapshot): all of them or none. Only when a
+        hash is already stored (a failed call answered later) are rows deleted first: plain appends never
+        conflict with another writer's."""
         rows = list({row.request_hash: row for row in rows}.values())
         if not rows:
             return
         values_sql = ", ".join([_PLACEHOLDERS] * len(rows))
         values = [getattr(row, name) for row in rows for name in CALL_ROW_FIELDS]
-        try:
+        stored = self.get_many(row.request_hash for row in rows)
+        with transaction(self.conn, f"llm_calls: {len(rows)} responses", {"rows": {"llm_calls": len(rows)}}):
+            if stored:
+                self.conn.execute("DELETE FROM llm_calls WHERE request_hash IN (SELECT unnest(?::VARCHAR[]))",
+                                  [list(stored)])
             self.conn.execute(f"INSERT INTO llm_calls ({_COLUMNS}) VALUES {values_sql}", values)
-        except duckdb.ConstraintException:
-            self.conn.execute(f"INSERT OR REPLACE INTO llm_calls ({_COLUMNS}) VALUES {values_sql}", values)

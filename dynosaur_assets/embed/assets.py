@@ -11,7 +11,7 @@ from dynosaur_assets.embed.resources import InstructionEmbedder
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.reports.figures import embedding_figure, last_run_dir
 from dynosaur_assets.resources import DynosaurDuckDB
-from dynosaur_assets.store import insert_rows
+from dynosaur_assets.store import insert_rows, transaction
 
 
 @dg.asset(
@@ -35,12 +35,13 @@ def instruction_embeddings(
         vectors = embedder.embed(texts) if texts else []
         owner = dict(pending.missing)
         now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
-        insert_rows(conn, "instruction_embeddings", [
-            {"instruction_hash": instruction_hash(text), "model": embedder.model, "instruction": text,
-             "embedding": vector.tolist(), "dataset_id": owner[text], "created_at": now}
-            for text, vector in zip(texts, vectors)
-        ])
-        picture = embedding_figure(conn, last_run_dir(duckdb.path()), embedder.model, keys)
+        with transaction(conn, f"{len(texts)} embeddings", {"rows": {"instruction_embeddings": len(texts)}}):
+            insert_rows(conn, "instruction_embeddings", [
+                {"instruction_hash": instruction_hash(text), "model": embedder.model, "instruction": text,
+                 "embedding": vector.tolist(), "dataset_id": owner[text], "created_at": now}
+                for text, vector in zip(texts, vectors)
+            ])
+        picture = embedding_figure(conn, last_run_dir(duckdb.reports_dir()), embedder.model, keys)
     return dg.MaterializeResult(
         metadata={
             **({"map": dg.MetadataValue.md(picture)} if picture else {}),

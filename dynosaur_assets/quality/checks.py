@@ -63,7 +63,7 @@ def write_outcomes(
 ) -> int:
     """Replace the run's `quality_results` rows of this suite and partition with `outcomes`, in one
     insert and one transaction."""
-    with transaction(conn):
+    with transaction(conn, f"quality of {table} for {partition}", {"rows": {"quality_results": len(outcomes)}}):
         conn.execute(
             "DELETE FROM quality_results WHERE run_id = ? AND partition = ? AND suite = ?", [run_id, partition, table]
         )

@@ -172,19 +172,20 @@ def _prepare_instructions(frame: pd.DataFrame, context: ContextFrames) -> None:
     _assign(frame, "outputs_within_labels", within)
 
 
-def _embedding_stats(value: Any) -> tuple[bool | None, float]:
-    """(every value finite, L2 norm) of an embedding cell; the norm is NaN unless finite."""
+def _embedding_stats(value: Any) -> tuple[bool | None, float, int | None]:
+    """(every value finite, L2 norm, dimension) of an embedding cell; the norm is NaN unless finite."""
     if not isinstance(value, (np.ndarray, list, tuple)):
-        return None, math.nan
+        return None, math.nan, None
     vector = np.asarray(value, dtype=np.float64).ravel()
     finite = bool(np.isfinite(vector).all())
-    return finite, float(np.linalg.norm(vector)) if finite else math.nan
+    return finite, float(np.linalg.norm(vector)) if finite else math.nan, int(vector.size)
 
 
 def _prepare_instruction_embeddings(frame: pd.DataFrame, context: ContextFrames) -> None:
     stats = [_embedding_stats(v) for v in _column(frame, "embedding")]
     _assign(frame, "embedding_finite", [s[0] for s in stats])
     _assign(frame, "embedding_norm", [s[1] for s in stats], dtype="float64")
+    _assign(frame, "embedding_dim", [s[2] for s in stats])
     matches = []
     for text, digest in zip(_column(frame, "instruction"), _column(frame, "instruction_hash")):
         matches.append(instruction_hash(str(text)) == digest if _present(text) and _text(digest) else None)

@@ -1,4 +1,5 @@
-"""Reports asset: `corpus_reports`, the store-wide pictures (unpartitioned, own job `reports`)."""
+"""Reports asset: `corpus_reports`, the store-wide pictures (unpartitioned, materialized by automation
+after any run)."""
 
 import dagster as dg
 
@@ -7,7 +8,6 @@ from dynosaur_assets.embed.resources import InstructionEmbedder
 from dynosaur_assets.reports.figures import (
     embedding_figure,
     funnel_figure,
-    reports_dir,
     verb_noun_figure,
 )
 from dynosaur_assets.resources import DynosaurDuckDB
@@ -23,10 +23,11 @@ GROUP = "reports"
 )
 def corpus_reports(duckdb: DynosaurDuckDB, instruction_embedder: InstructionEmbedder) -> dg.MaterializeResult:
     """The funnel, verb–noun diagram and embedding map of every dataset in the store, written to
-    `data/reports/` (run pictures cover their run's datasets only; these cover them all)."""
+    `reports/` beside the lake's data (`data/reports/` by default; run pictures cover their run's datasets only; these cover them all)."""
     model = instruction_embedder.embedder().model
+    folder = duckdb.reports_dir()
+    folder.mkdir(parents=True, exist_ok=True)
     with duckdb.get_connection() as conn:
-        folder = reports_dir(duckdb.path())
         funnel, stages = funnel_figure(conn, folder)
         pictures = {
             "funnel": funnel,

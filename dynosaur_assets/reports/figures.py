@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from dynosaur_assets.reports.verbs import verb_noun_counts
+from dynosaur_assets.curate.verbs import verb_noun_counts
 from dynosaur_assets.store import SQL_DIR
 
 FUNNEL_FILE = SQL_DIR / "analysis" / "funnel.sql"
@@ -39,17 +39,10 @@ ORDER BY e.instruction_hash
 """
 
 
-def reports_dir(database: Path) -> Path:
-    """`reports/` beside the DuckDB file (data/reports/ by default): the store-wide pictures."""
-    path = database.parent / "reports"
+def last_run_dir(reports: Path) -> Path:
+    """`<reports>/last_run/`: the pictures of the latest partitioned run, replaced by the next one."""
+    path = reports / LAST_RUN
     path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def last_run_dir(database: Path) -> Path:
-    """`reports/last_run/`: the pictures of the latest partitioned run, replaced by the next one."""
-    path = reports_dir(database) / LAST_RUN
-    path.mkdir(exist_ok=True)
     return path
 
 

@@ -1,20 +1,20 @@
-"""Fixtures that materialize the pipeline into a DuckDB file under tmp_path."""
+"""Fixtures that materialize the pipeline into a lake (SQLite catalog, Parquet data) under tmp_path."""
 
 import shutil
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 
-from locations import EMBEDDED_HUB
+from locations import EMBEDDED_HUB, read_lake
 from dynosaur_assets.definitions import defs
 from dynosaur_assets.jobs import partition_range_tags
 from dynosaur_assets.partitions import hub_dataset_partitions
 
 
 class Pipeline:
-    """The project's job on an ephemeral instance, over a Hub folder and a DuckDB file of its own."""
+    """The project's job on an ephemeral instance, over a Hub folder and a lake of its own (`db` is its
+    SQLite catalog file; data and pictures go beside it)."""
 
     def __init__(self, hub_dir: Path, db: Path):
         self.hub_dir, self.db = hub_dir, db
@@ -38,7 +38,7 @@ class Pipeline:
         )
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        with duckdb.connect(str(self.db), read_only=True) as conn:
+        with read_lake(self.db) as conn:
             return conn.execute(sql, params or []).fetchall()
 
 
@@ -47,10 +47,10 @@ def pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pipeline:
     """A copy of the embedded Hub and an empty store under tmp_path, wired through the env vars."""
     hub_dir = tmp_path / "hub"
     shutil.copytree(EMBEDDED_HUB, hub_dir)
-    db = tmp_path / "dynosaur.duckdb"
+    db = tmp_path / "catalog.sqlite"
     monkeypatch.setenv("DYNOSAUR_HUB", "local")
     monkeypatch.setenv("DYNOSAUR_HUB_DIR", str(hub_dir))
-    monkeypatch.setenv("DYNOSAUR_DB", str(db))
+    monkeypatch.setenv("DYNOSAUR_CATALOG", f"sqlite:{db}")
     return Pipeline(hub_dir, db)
 
 

@@ -12,10 +12,9 @@ import time
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 
-from locations import EMBEDDED_HUB, PROJECT_ROOT
+from locations import EMBEDDED_HUB, PROJECT_ROOT, read_lake
 
 from dynosaur_assets.launch import dagster_daemon, wait_until_settled
 from servers.openai_server import serve_openai
@@ -41,7 +40,7 @@ def place(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster_instance.yaml", home / "dagster.yaml")
-    return {"DYNOSAUR_HUB": "local", "DYNOSAUR_HUB_DIR": str(hub), "DYNOSAUR_DB": str(tmp_path / "store.duckdb"),
+    return {"DYNOSAUR_HUB": "local", "DYNOSAUR_HUB_DIR": str(hub), "DYNOSAUR_CATALOG": f"sqlite:{tmp_path / 'store.sqlite'}",
             "DAGSTER_HOME": str(home), "DYNOSAUR_DESIGNER": "rules", "HF_HUB_OFFLINE": "1"}
 
 
@@ -50,8 +49,12 @@ def make_run(place: dict[str, str], **env: str) -> subprocess.CompletedProcess:
                           text=True, timeout=600, env={**os.environ, **place, **env})
 
 
-def tables(db: str) -> dict[str, list[tuple]]:
-    with duckdb.connect(db, read_only=True) as conn:
+def catalog_file(place: dict[str, str]) -> Path:
+    return Path(place["DYNOSAUR_CATALOG"].removeprefix("sqlite:"))
+
+
+def tables(catalog: Path) -> dict[str, list[tuple]]:
+    with read_lake(catalog) as conn:
         return {name: sorted(conn.execute(f"SELECT {columns} FROM {name}").fetchall(), key=repr)
                 for name, columns in TABLES.items()}
 
@@ -60,7 +63,7 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
     done = make_run(place)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ingestion_summary.sql" in done.stdout and "The run " not in done.stdout
-    by_make_run = tables(place["DYNOSAUR_DB"])
+    by_make_run = tables(catalog_file(place))
     assert len(by_make_run["instructions"]) > 0
     with dg.DagsterInstance.from_config(place["DAGSTER_HOME"]) as instance:
         (backfill,) = instance.get_backfills()
@@ -71,7 +74,7 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
         spans = sorted((record.start_time, record.end_time) for record in instance.get_run_records())
         assert len(spans) >= 2 and all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # queued one at a time
 
-    sensor = {**place, "DYNOSAUR_DB": str(tmp_path / "sensor.duckdb"), "DAGSTER_HOME": str(tmp_path / "home2")}
+    sensor = {**place, "DYNOSAUR_CATALOG": f"sqlite:{tmp_path / 'sensor.sqlite'}", "DAGSTER_HOME": str(tmp_path / "home2")}
     Path(sensor["DAGSTER_HOME"]).mkdir()
     shutil.copy(PROJECT_ROOT / "dagster_instance.yaml", Path(sensor["DAGSTER_HOME"]) / "dagster.yaml")
     for key, value in sensor.items():
@@ -84,18 +87,18 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
             time.sleep(1)
         settled = wait_until_settled(instance, started, backfill_id="")
     assert [run.status for run in settled.runs] == ["SUCCESS", "SUCCESS"], settled.runs
-    assert tables(sensor["DYNOSAUR_DB"]) == by_make_run
+    assert tables(catalog_file(sensor)) == by_make_run
 
     from dynosaur_assets.definitions import defs
     from dynosaur_assets.jobs import partition_range_tags
 
-    monkeypatch.setenv("DYNOSAUR_DB", str(tmp_path / "in_process.duckdb"))
+    monkeypatch.setenv("DYNOSAUR_CATALOG", f"sqlite:{tmp_path / 'in_process.sqlite'}")
     with dg.DagsterInstance.ephemeral() as instance:
         instance.add_dynamic_partitions("hub_datasets", sorted(DATASETS))
         result = defs.resolve_job_def("dynosaur").execute_in_process(
             instance=instance, tags=partition_range_tags(sorted(DATASETS)[0], sorted(DATASETS)[-1]))
         assert result.success
-    assert tables(str(tmp_path / "in_process.duckdb")) == by_make_run
+    assert tables(tmp_path / "in_process.sqlite") == by_make_run
 
 
 def test_a_budget_stop_says_so_first_and_the_finished_datasets_are_curated(place):
@@ -107,7 +110,7 @@ def test_a_budget_stop_says_so_first_and_the_finished_datasets_are_curated(place
     first = next(line for line in done.stdout.splitlines() if line.strip())
     assert "ended FAILURE: the budget was reached; left unmaterialized:" in first
     assert "sk-secret-never-shown" not in done.stdout + done.stderr
-    with duckdb.connect(place["DYNOSAUR_DB"], read_only=True) as conn:
+    with read_lake(catalog_file(place)) as conn:
         designed = {row[0] for row in conn.execute("SELECT DISTINCT dataset_id FROM task_designs").fetchall()}
         curated = {row[0] for row in conn.execute("SELECT DISTINCT dataset_id FROM instructions").fetchall()}
         assert conn.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == paid
@@ -124,7 +127,7 @@ def test_a_dry_run_succeeds_prints_one_estimate_and_stores_nothing(place):
     assert sum("Dry run" in line for line in lines) == 1 and "ERROR" not in done.stdout + done.stderr
     total = next(line for line in lines if line.startswith("total"))
     assert total.split()[1:3] == ["5", "0"]  # requests: two prompt kinds for two datasets, one for recipe-cards
-    with duckdb.connect(place["DYNOSAUR_DB"], read_only=True) as conn:
+    with read_lake(catalog_file(place)) as conn:
         assert conn.execute("SELECT count(*) FROM task_designs").fetchone() == (0,)
 
 

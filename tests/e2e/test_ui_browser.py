@@ -12,10 +12,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from locations import EMBEDDED_HUB, PROJECT_ROOT
+from locations import EMBEDDED_HUB, PROJECT_ROOT, read_lake
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -65,12 +64,12 @@ def _wait_for_server(url: str, proc: subprocess.Popen, timeout: float = 90) -> N
 def ui(tmp_path_factory: pytest.TempPathFactory):
     """Materialize two datasets on a persistent instance, then serve it with dagster-webserver."""
     tmp = tmp_path_factory.mktemp("ui")
-    hub_dir, db, home = tmp / "hub", tmp / "store" / "dynosaur.duckdb", tmp / "dagster_home"
+    hub_dir, db, home = tmp / "hub", tmp / "store" / "catalog.sqlite", tmp / "dagster_home"
     shutil.copytree(EMBEDDED_HUB, hub_dir)
     db.parent.mkdir()
     home.mkdir()
     (home / "dagster.yaml").write_text(INSTANCE_YAML)
-    env = {"DYNOSAUR_HUB": "local", "DYNOSAUR_HUB_DIR": str(hub_dir), "DYNOSAUR_DB": str(db),
+    env = {"DYNOSAUR_HUB": "local", "DYNOSAUR_HUB_DIR": str(hub_dir), "DYNOSAUR_CATALOG": f"sqlite:{db}",
            "DYNOSAUR_DESIGNER": "rules", "DAGSTER_HOME": str(home)}
     with pytest.MonkeyPatch.context() as mp:
         for key, value in env.items():
@@ -193,7 +192,7 @@ def test_asset_graph_shows_every_asset_and_the_checks(ui, driver):
 
 
 def test_materialization_shows_preview_and_funnel(ui, driver):
-    with duckdb.connect(str(ui["db"]), read_only=True) as conn:
+    with read_lake(ui["db"]) as conn:
         instructions = [row[0] for row in conn.execute(
             "SELECT instruction FROM instructions WHERE dataset_id = ?", [DATASETS[0]]).fetchall()]
     assert instructions, f"no instructions for {DATASETS[0]} in the store"

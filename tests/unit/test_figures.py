@@ -7,6 +7,7 @@ from collections import Counter
 import duckdb
 import pytest
 
+from dynosaur_assets.curate.verbs import with_verb_noun
 from dynosaur_assets.reports.figures import (
     FUNNEL_FILE,
     FUNNEL_TABLES,
@@ -18,7 +19,6 @@ from dynosaur_assets.reports.figures import (
     verb_noun_figure,
     verb_noun_pairs,
 )
-from dynosaur_assets.reports.verbs import with_verb_noun
 from dynosaur_assets.store import apply_schema
 
 MODEL = "test-model"
@@ -89,7 +89,7 @@ def test_embedding_points_of_some_datasets_and_of_the_store(conn):
 
 
 def test_run_pictures_go_to_last_run_and_name_their_scope(conn, tmp_path):
-    folder = last_run_dir(tmp_path / "dynosaur.duckdb")
+    folder = last_run_dir(tmp_path / "reports")
     assert folder == tmp_path / "reports" / "last_run"
     funnel, stages = funnel_figure(conn, folder, ["a/reviews"])
     assert funnel.startswith("![Curation funnel of this run's 1 dataset](data:image/png;base64,")

@@ -199,6 +199,7 @@ def blank(column: str, at: int = 1):
 
 ERROR_DEFECTS = {
     "hub_datasets": {
+        "primary_key_unique": duplicate(0),  # the key DuckLake does not enforce
         "dataset_id_not_blank": blank("dataset_id"),
         "config_not_blank": blank("config"),
         "task_name_not_blank": blank("task_name"),
@@ -212,6 +213,7 @@ ERROR_DEFECTS = {
         "media_field_free": set_cell(0, field_names=["image_path", "caption"]),
     },
     "hub_samples": {
+        "primary_key_unique": duplicate(2),  # the key DuckLake does not enforce
         "dataset_id_not_blank": blank("dataset_id"),
         "config_not_blank": blank("config"),
         "task_name_not_blank": blank("task_name"),
@@ -219,6 +221,7 @@ ERROR_DEFECTS = {
         "row_is_object": set_cell(2, row="[1, 2]"),
     },
     "task_designs": {
+        "primary_key_unique": duplicate(0, instruction="Another instruction."),  # the key DuckLake does not enforce
         "dataset_id_not_blank": blank("dataset_id"),
         "config_not_blank": blank("config"),
         "task_name_not_blank": blank("task_name"),
@@ -229,6 +232,7 @@ ERROR_DEFECTS = {
         "position_non_negative": set_cell(1, position=-1),
     },
     "instructions": {
+        "primary_key_unique": duplicate(1),  # the key DuckLake does not enforce
         "dataset_id_not_blank": blank("dataset_id"),
         "config_not_blank": blank("config"),
         "task_name_not_blank": blank("task_name"),
@@ -250,6 +254,7 @@ ERROR_DEFECTS = {
         "prompt_kind_known": set_cell(1, prompt_kind="both"),
     },
     "instruction_samples": {
+        "primary_key_unique": duplicate(0, input="another input"),  # the key DuckLake does not enforce
         "dataset_id_not_blank": blank("dataset_id"),
         "task_id_not_blank": blank("task_id"),
         "instruction_not_blank": blank("instruction"),
@@ -261,6 +266,8 @@ ERROR_DEFECTS = {
         "license_allowed": set_cell(1, license="ofl"),
     },
     "instruction_embeddings": {
+        "primary_key_unique": duplicate(0),  # the key DuckLake does not enforce
+        "embedding_dim_384": set_cell(1, embedding=unit_vector(7, 383)),
         "model_not_blank": blank("model"),
         "instruction_not_blank": set_cell(1, instruction=" ", instruction_hash=sha(" ")),
         "embedding_finite": set_cell(1, embedding=np.full(384, np.nan, dtype=np.float32)),
@@ -268,6 +275,7 @@ ERROR_DEFECTS = {
         "hash_matches": set_cell(1, instruction_hash=sha("something else")),
     },
     "llm_calls": {
+        "primary_key_unique": duplicate(0),  # the key DuckLake does not enforce
         "request_hash_not_blank": blank("request_hash"),
         "prompt_tokens_non_negative": set_cell(0, prompt_tokens=-1),
         "completion_tokens_non_negative": set_cell(1, completion_tokens=-5),

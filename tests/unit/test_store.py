@@ -19,8 +19,8 @@ def test_a_failed_write_keeps_the_previous_rows_of_every_table():
     conn = duckdb.connect()
     apply_schema(conn)
     replace_partition(conn, "a/b", {"hub_samples": [SAMPLE | {"row_idx": 0}]})
-    with pytest.raises(duckdb.ConstraintException):
-        replace_partition(conn, "a/b", {"hub_samples": [SAMPLE | {"row_idx": 1}, SAMPLE | {"row_idx": 1}]})
+    with pytest.raises(duckdb.ConstraintException):  # NOT NULL row: the whole replacement rolls back
+        replace_partition(conn, "a/b", {"hub_samples": [SAMPLE | {"row_idx": 1}, SAMPLE | {"row_idx": 2, "row": None}]})
     assert conn.execute("SELECT row_idx FROM hub_samples").fetchall() == [(0,)]
 
 

@@ -1,0 +1,162 @@
+"""DuckLake: every table lives in a DuckLake catalog (SQLite file or Postgres) with Parquet data files,
+attached to an in-memory DuckDB as `lake`, so the engine stays DuckDB and other processes can read
+while a run writes. DuckDB's signed extensions come from their PyPI wheels (nothing is downloaded at
+run time); where a wheel is absent DuckDB installs the extension as usual.
+
+    python -m dynosaur_assets.lake    # install the extensions where the CLI's sql/attach.sql finds them
+"""
+
+import importlib.util
+import os
+import re
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from dynosaur_assets.paths import PROJECT_ROOT, project_path
+
+LAKE = "lake"
+EXTENSION_DIR = PROJECT_ROOT / ".duckdb_extensions"
+# extension -> the name DuckDB loads it by (the sqlite and postgres wheels hold `<name>.duckdb_extension`,
+# whose entry points are `sqlite_scanner` / `postgres_scanner`)
+EXTENSIONS = {"ducklake": "ducklake", "sqlite": "sqlite_scanner", "postgres": "postgres_scanner"}
+INLINE_ROWS = 1000  # inserts of up to this many rows stay in the catalog instead of a Parquet file each
+MAX_COMMIT_RETRIES = 100  # DuckLake's own retries of a commit that meets another writer's (default 10)
+_ready_dirs: set[str] = set()
+
+
+class LakeConfigError(ValueError):
+    """A catalog or data path setting that cannot work; its message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class LakeSettings:
+    """Where the lake lives: `catalog` is `sqlite:<file>` or `postgres:<libpq connection string>`;
+    `data_path` the directory (or object-storage URL) of its Parquet files."""
+
+    catalog: str
+    data_path: str
+
+    @classmethod
+    def from_settings(cls, catalog: str, data_path: str = "") -> "LakeSettings":
+        """Validate the two settings; relative paths are relative to the project root. An empty data
+        path is `lake/` beside a SQLite catalog (a Postgres catalog needs one)."""
+        kind, _, target = catalog.partition(":")
+        if kind not in ("sqlite", "postgres") or not target.strip():
+            raise LakeConfigError(f"DYNOSAUR_CATALOG={catalog!r}: expected sqlite:<file> or postgres:<dbname=... host=...>")
+        if kind == "sqlite":
+            target = str(project_path(target))
+        if not data_path:
+            if kind == "postgres":
+                raise LakeConfigError("DYNOSAUR_DATA_PATH is required with a Postgres catalog (a directory or s3://...)")
+            data_path = str(Path(target).parent / "lake")
+        elif "://" not in data_path:
+            data_path = str(project_path(data_path))
+        return cls(f"{kind}:{target}", data_path.rstrip("/") + "/")
+
+    @property
+    def kind(self) -> str:
+        return self.catalog.partition(":")[0]
+
+    @property
+    def catalog_file(self) -> Path | None:
+        """The SQLite catalog file (None for Postgres)."""
+        return Path(self.catalog.partition(":")[2]) if self.kind == "sqlite" else None
+
+    def describe(self) -> str:
+        """The catalog for messages, without any password."""
+        return re.sub(r"password\s*=\s*\S+", "password=***", self.catalog)
+
+    def attach_sql(self, read_only: bool = False) -> str:
+        options = [f"DATA_PATH '{_quoted(self.data_path)}'", f"DATA_INLINING_ROW_LIMIT {INLINE_ROWS}"]
+        if read_only:
+            options.append("READ_ONLY")
+        return f"ATTACH IF NOT EXISTS 'ducklake:{_quoted(self.catalog)}' AS {LAKE} ({', '.join(options)})"
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def install_extensions(directory: Path = EXTENSION_DIR) -> Path:
+    """Install DuckLake, SQLite and Postgres into `directory` from their PyPI wheels, once per
+    directory and DuckDB version; return the directory."""
+    key = f"{directory}:{duckdb.__version__}"
+    if key in _ready_dirs:
+        return directory
+    directory.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(config=_config(directory)) as conn:
+        installed = {name for (name,) in conn.execute(
+            "SELECT extension_name FROM duckdb_extensions() WHERE installed").fetchall()}
+        for package, name in EXTENSIONS.items():
+            if name not in installed:
+                binary = _wheel_binary(package, name, directory)
+                conn.execute(f"INSTALL '{_quoted(str(binary))}'" if binary else f"INSTALL {name}")
+                if binary:
+                    binary.unlink()
+    _ready_dirs.add(key)
+    return directory
+
+
+def _wheel_binary(package: str, name: str, directory: Path) -> Path | None:
+    """The extension binary of the `duckdb-extension-<package>` wheel for this DuckDB version, copied
+    under the name DuckDB loads it by (removed once installed); None without the wheel."""
+    spec = importlib.util.find_spec(f"duckdb_extension_{package}")
+    if spec is None or spec.origin is None:
+        return None
+    found = Path(spec.origin).parent / "extensions" / f"v{duckdb.__version__}" / f"{package}.duckdb_extension"
+    if not found.exists():
+        return None
+    staged = directory / f"{name}.duckdb_extension"
+    shutil.copyfile(found, staged)
+    return staged
+
+
+def _config(directory: Path) -> dict[str, Any]:
+    return {"extension_directory": str(directory), "autoinstall_known_extensions": False}
+
+
+def prepare_catalog(settings: LakeSettings) -> None:
+    """Create the SQLite catalog file in WAL mode (readers never wait on the writer) and the data
+    directory; nothing for Postgres or object storage."""
+    if "://" not in settings.data_path:
+        Path(settings.data_path).mkdir(parents=True, exist_ok=True)
+    path = settings.catalog_file
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(path) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+
+
+def connect_lake(settings: LakeSettings, read_only: bool = False,
+                 config: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the lake attached as `lake` and in use."""
+    directory = install_extensions()
+    if not read_only:
+        prepare_catalog(settings)
+    elif settings.catalog_file is not None and not settings.catalog_file.exists():
+        raise LakeConfigError(f"no store at {settings.describe()}: run `make run` first")
+    conn = duckdb.connect(config={**_config(directory), **(config or {})})
+    try:
+        conn.execute(settings.attach_sql(read_only))
+        conn.execute(f"USE {LAKE}")
+        if not read_only:
+            conn.execute(f"SET ducklake_max_retry_count = {MAX_COMMIT_RETRIES}")
+    except duckdb.Error:
+        conn.close()
+        raise
+    return conn
+
+
+def settings_from_env() -> LakeSettings:
+    """The lake of DYNOSAUR_CATALOG / DYNOSAUR_DATA_PATH."""
+    return LakeSettings.from_settings(os.environ.get("DYNOSAUR_CATALOG", "sqlite:data/catalog.sqlite"),
+                                      os.environ.get("DYNOSAUR_DATA_PATH", ""))
+
+
+if __name__ == "__main__":
+    print(f"DuckDB {duckdb.__version__} extensions installed in {install_extensions()}")
