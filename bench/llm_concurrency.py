@@ -2,7 +2,7 @@
 answering after 200 ms, measured in the same run; then the requests-per-minute cap.
 
     .venv/bin/python bench/llm_concurrency.py [--prompts 1000] [--sequential 100] [--server process|thread]
-                                              [--store memory|duckdb]
+                                              [--store memory|duckdb|lake]
 
 Both loops are the same `DesignClient` code: the concurrent one at the default concurrency (32), the
 sequential one (the original's way: one call at a time) with `concurrency=1`, on a prefix of the
@@ -18,7 +18,8 @@ connections they came on (keep-alive: one per concurrent slot).
 
 Calls are stored in an `InMemoryCallStore` by default; `--store duckdb` uses the pipeline's
 `DuckDBCallStore` on a fresh DuckDB file (`connect_store`: sql/schema.sql applied), committed in groups
-as responses arrive (each group the responses that arrived during the previous commit).
+as responses arrive (each group the responses that arrived during the previous commit); `--store lake`
+the same on a fresh DuckLake (SQLite catalog, the pipeline's default), each group one snapshot.
 """
 
 import argparse
@@ -38,7 +39,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from dynosaur_assets.design.call_store import DuckDBCallStore, InMemoryCallStore  # noqa: E402
 from dynosaur_assets.design.llm_client import ClientSettings, DesignClient, DesignRequest  # noqa: E402
-from dynosaur_assets.store import connect_store  # noqa: E402
+from dynosaur_assets.lake import LakeSettings  # noqa: E402
+from dynosaur_assets.store import connect_store, open_lake  # noqa: E402
 from servers.openai_server import serve_openai  # noqa: E402
 
 DELAY_S = 0.2
@@ -102,7 +104,7 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=100)
     parser.add_argument("--rpm", type=float, default=600)
     parser.add_argument("--server", choices=("process", "thread"), default="process")
-    parser.add_argument("--store", choices=("memory", "duckdb"), default="memory")
+    parser.add_argument("--store", choices=("memory", "duckdb", "lake"), default="memory")
     args = parser.parse_args()
     concurrency = ClientSettings().concurrency
     load_before = os.getloadavg()[0]
@@ -111,6 +113,8 @@ def main() -> None:
         if args.store == "duckdb":
             conn = connect_store(Path(scratch) / "bench.duckdb")
             store = DuckDBCallStore(conn)
+        elif args.store == "lake":
+            store = DuckDBCallStore(open_lake(LakeSettings.from_settings(f"sqlite:{scratch}/catalog.sqlite")))
         else:
             store = InMemoryCallStore()
         # Untimed: the process's one-time costs (the SDK's lazy imports, the TLS context) are paid here,
