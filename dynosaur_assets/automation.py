@@ -9,13 +9,18 @@ def after_designs() -> dg.AutomationCondition:
     """Curation and embeddings of a dataset follow its designs: Dagster's `eager` (any dependency updated
     by a run that did not also target this asset), and also once after a run that targeted this asset
     failed while its dependencies are all there (a budget stop materializes the designs of the datasets
-    whose prompts were all answered, then fails the run: their curation follows)."""
+    whose prompts were all answered, then fails the run: their curation follows).
+
+    Never while a run or backfill that targets the dataset is in progress: Dagster tells a dependency's
+    update by such a run apart for one partition only (the asset's latest materialization), and its
+    view of what is updated lags its view of what is in progress by up to one evaluation; with only
+    `run_in_progress` a backfill's datasets were curated and embedded a second time."""
     return (
         (dg.AutomationCondition.any_deps_updated() | dg.AutomationCondition.execution_failed().newly_true())
         .since_last_handled()
         & ~dg.AutomationCondition.any_deps_missing()
         & ~_any_deps_in_a_run()
-        & ~dg.AutomationCondition.run_in_progress()
+        & ~dg.AutomationCondition.in_progress()
     ).with_label("after_designs")
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.definitions.partitions.context import partition_loading_context
 from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus, PartitionBackfill
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES
 from dagster._core.utils import make_new_backfill_id
@@ -125,9 +126,16 @@ def wait_until_settled(instance: dg.DagsterInstance, started_after: float, backf
 
 def _automation_looked_since(instance: dg.DagsterInstance, moment: float) -> bool:
     """Whether the automation sensor evaluated the store-wide reports (it evaluates every asset at once)
-    after `moment`, with a margin for the events it read to be older than its evaluation."""
-    records = instance.schedule_storage.get_auto_materialize_asset_evaluations(WATCHED, limit=1)
-    return bool(records) and records[0].timestamp > moment + AUTOMATION_MARGIN_S
+    after `moment`, with a margin for the events it read to be older than its evaluation, and asked for
+    nothing then (it records what it asks for before it creates the runs)."""
+    storage = instance.schedule_storage
+    records = storage.get_auto_materialize_asset_evaluations(WATCHED, limit=1)
+    if not records or records[0].timestamp <= moment + AUTOMATION_MARGIN_S:
+        return False
+    with partition_loading_context(dynamic_partitions_store=instance):
+        return not any(record.get_evaluation_with_run_ids().evaluation.true_subset.size
+                       for record in storage.get_auto_materialize_evaluations_for_evaluation_id(
+                           records[0].evaluation_id))
 
 
 def _pending_backfills(instance: dg.DagsterInstance, started_after: float, backfill_id: str) -> bool:

@@ -71,6 +71,8 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
         assert {run.tags.get("dagster/backfill") for run in runs} >= {backfill.backfill_id}
         reports = [run for run in runs if run.tags.get("dagster/sensor_name") == "corpus_automation"]
         assert [sorted(k.to_user_string() for k in run.asset_selection) for run in reports] == [["corpus_reports"]]
+        assert {run.status for run in runs} == {dg.DagsterRunStatus.SUCCESS}  # none left queued by the end
+        assert len(runs) == 2  # the backfill's one run, then the reports: nothing curated or embedded twice
         spans = sorted((record.start_time, record.end_time) for record in instance.get_run_records()
                        if record.start_time and record.end_time)  # runs that ran (not a request still queued)
         assert len(spans) >= 2 and all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # queued one at a time
