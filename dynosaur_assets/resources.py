@@ -14,7 +14,7 @@ from pydantic import Field, PrivateAttr
 
 from dynosaur_assets.lake import LakeConfigError, LakeSettings
 from dynosaur_assets.paths import project_path
-from dynosaur_assets.store import RUN_ID_VARIABLE, connect_store, open_lake
+from dynosaur_assets.store import Session, connect_store, open_lake
 
 
 class WriterBusy(RuntimeError):
@@ -37,12 +37,13 @@ class DynosaurDuckDB(DuckDBResource):
 
     _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _writer_lock: IO | None = PrivateAttr(default=None)
-    _run_id: str | None = PrivateAttr(default=None)
+    _session: Session | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._run_id = context.run.run_id if context.run else None
-        if self.catalog and self._run_id:
-            self._writer_lock = take_writer_role(self.lake(), self._run_id)
+        run_id = context.run.run_id if context.run else None
+        self._session = Session(lake=bool(self.catalog), run_id=run_id)
+        if self.catalog and run_id:
+            self._writer_lock = take_writer_role(self.lake(), run_id)
         self._held = self._connect()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
@@ -72,21 +73,15 @@ class DynosaurDuckDB(DuckDBResource):
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         conn = open_lake(self.lake()) if self.catalog else connect_store(self.path(), self.connection_config)
-        if self._run_id:
-            conn.execute(f"SET VARIABLE {RUN_ID_VARIABLE} = ?", [self._run_id])
-        return conn
+        return (self._session or Session(lake=bool(self.catalog))).set_up(conn)
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection with every table of sql/schema.sql, using the lake."""
-        if self._held is None:
+        if self._held is None or self._session is None:
             conn = self._connect()
         else:
-            conn = self._held.cursor()
-            if self.catalog:
-                conn.execute("USE lake")
-            if self._run_id:
-                conn.execute(f"SET VARIABLE {RUN_ID_VARIABLE} = ?", [self._run_id])
+            conn = self._session.set_up(self._held.cursor())
         try:
             yield conn
         finally:

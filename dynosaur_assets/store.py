@@ -8,6 +8,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,37 @@ def table_columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [row[0] for row in conn.execute(f"DESCRIBE {table}").fetchall()]
 
 
+@dataclass(frozen=True)
+class Session:
+    """How a connection to the store is set up: whether it uses the lake, and the run it writes for
+    (recorded in each snapshot's commit message). New cursors of a connection start without either."""
+
+    lake: bool
+    run_id: str | None = None
+
+    @classmethod
+    def of(cls, conn: duckdb.DuckDBPyConnection) -> "Session":
+        """The session a connection was set up with."""
+        database, run_id = conn.execute(f"SELECT current_database(), getvariable('{RUN_ID_VARIABLE}')").fetchone()
+        return cls(database == LAKE, run_id)
+
+    def set_up(self, conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """The connection, using the lake and carrying the run id of this session."""
+        if self.lake:
+            conn.execute(f"USE {LAKE}")
+        if self.run_id:
+            conn.execute(f"SET VARIABLE {RUN_ID_VARIABLE} = ?", [self.run_id])
+        return conn
+
+    def commit_message(self, conn: duckdb.DuckDBPyConnection, message: str, info: Mapping[str, Any]) -> None:
+        """Inside a lake transaction: record the run and what it writes in the snapshot it commits
+        (`lake.snapshots()`'s commit_message / commit_extra_info; sql/analysis/corpus_versions.sql)."""
+        if self.lake:
+            run_id = self.run_id or ""
+            conn.execute(f"CALL {LAKE}.set_commit_message('dynosaur', ?, extra_info => ?)",
+                         [f"run {run_id[:8]}: {message}", json.dumps({"run_id": run_id, **info})])
+
+
 def replace_partition(
     conn: duckdb.DuckDBPyConnection, dataset_id: str, tables: Mapping[str, Iterable[dict]]
 ) -> dict[str, int]:
@@ -81,16 +113,17 @@ def replace_partition(
     Rows are dicts keyed by column name; columns a row lacks are NULL. Returns rows written per table.
     """
     materialized = {table: list(rows) for table, rows in tables.items()}
-    for attempt in range(1, CONFLICT_RETRIES + 1):
-        cursor = fresh_cursor(conn)  # a connection that met a conflict is not reused for the retry
+    info = {"dataset_id": dataset_id, "rows": {table: len(rows) for table, rows in materialized.items()}}
+    session = Session.of(conn)
+    attempt = 1
+    while True:
+        cursor = session.set_up(conn.cursor())  # a connection that met a conflict is not reused for the retry
         try:
-            with transaction(cursor, dataset_id, {"dataset_id": dataset_id,
-                                                  "rows": {table: len(rows) for table, rows in materialized.items()}}):
-                written = {}
+            with transaction(cursor, dataset_id, info, session):
                 for table, rows in materialized.items():
                     cursor.execute(f"DELETE FROM {table} WHERE dataset_id = ?", [dataset_id])
-                    written[table] = insert_rows(cursor, table, rows)
-            return written
+                    insert_rows(cursor, table, rows)
+            return info["rows"]
         except duckdb.TransactionException as error:
             if "conflict" not in str(error).lower() or attempt == CONFLICT_RETRIES:
                 raise
@@ -98,53 +131,21 @@ def replace_partition(
             log.warning("dataset %s: transaction conflict with another writer, retry %d of %d in %.2f s",
                         dataset_id, attempt, CONFLICT_RETRIES - 1, pause)
             time.sleep(pause)
+            attempt += 1
         finally:
             cursor.close()
-    raise AssertionError("unreachable")
-
-
-def on_lake(conn: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the connection uses the DuckLake catalog."""
-    return conn.execute("SELECT current_database()").fetchone()[0] == LAKE
-
-
-def fresh_cursor(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """A new connection to the same database, using the same catalog and carrying the same run id."""
-    lake = on_lake(conn)
-    run_id = run_of(conn)
-    cursor = conn.cursor()
-    if lake:
-        cursor.execute(f"USE {LAKE}")
-    if run_id:
-        cursor.execute(f"SET VARIABLE {RUN_ID_VARIABLE} = ?", [run_id])
-    return cursor
-
-
-def run_of(conn: duckdb.DuckDBPyConnection) -> str | None:
-    """The run id set on this connection, if any."""
-    return conn.execute(f"SELECT getvariable('{RUN_ID_VARIABLE}')").fetchone()[0]
-
-
-def commit_message(conn: duckdb.DuckDBPyConnection, message: str, info: Mapping[str, Any]) -> None:
-    """Inside a lake transaction: record the run and what it writes in the snapshot it commits
-    (`lake.snapshots()`'s commit_message / commit_extra_info; sql/analysis/corpus_versions.sql)."""
-    if not on_lake(conn):
-        return
-    run_id = run_of(conn) or ""
-    conn.execute(f"CALL {LAKE}.set_commit_message('dynosaur', ?, extra_info => ?)",
-                 [f"run {run_id[:8]}: {message}", json.dumps({"run_id": run_id, **info})])
 
 
 @contextmanager
-def transaction(conn: duckdb.DuckDBPyConnection, message: str = "", info: Mapping[str, Any] | None = None
-                ) -> Iterator[None]:
+def transaction(conn: duckdb.DuckDBPyConnection, message: str = "", info: Mapping[str, Any] | None = None,
+                session: Session | None = None) -> Iterator[None]:
     """Commit what the block did, or roll all of it back if it raised; on the lake, the snapshot it
-    makes carries `message` and `info` with the connection's run id."""
+    makes carries `message` and `info` with the session's run id (default: the connection's)."""
     conn.execute("BEGIN TRANSACTION")
     try:
         yield
         if message:
-            commit_message(conn, message, info or {})
+            (session or Session.of(conn)).commit_message(conn, message, info or {})
     except BaseException:
         conn.execute("ROLLBACK")
         raise
