@@ -46,6 +46,16 @@ def after_any_run() -> dg.AutomationCondition:
     ).with_label("after_any_run")
 
 
+def on_schedule(cron: str) -> dg.AutomationCondition:
+    """Once after each tick of the cron schedule (UTC), when no run writes what it reads: store
+    maintenance, whose cost does not depend on how many runs came before it."""
+    return (
+        dg.AutomationCondition.cron_tick_passed(cron).since_last_handled()
+        & ~_any_deps_in_a_run()
+        & ~dg.AutomationCondition.run_in_progress()
+    ).with_label(f"on_schedule({cron})")
+
+
 corpus_automation = dg.AutomationConditionSensorDefinition(
     "corpus_automation",
     target=dg.AssetSelection.all(),

@@ -22,6 +22,7 @@ from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
 from dynosaur_assets.hub.source import HubSource  # noqa: E402
 from dynosaur_assets.jobs import dynosaur_job  # noqa: E402
 from dynosaur_assets.quality.checks import quality_checks  # noqa: E402
+from dynosaur_assets.maintain.assets import lake_checkpoint  # noqa: E402
 from dynosaur_assets.reports.assets import corpus_reports  # noqa: E402
 from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
 
@@ -31,7 +32,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "hub_source": HubSource(hub=dg.EnvVar("DYNOSAUR_HUB"), hub_dir=dg.EnvVar("DYNOSAUR_HUB_DIR")),
         "duckdb": DynosaurDuckDB(
-            database=":memory:", catalog=dg.EnvVar("DYNOSAUR_CATALOG"), data_path=dg.EnvVar("DYNOSAUR_DATA_PATH")
+            database=":memory:", catalog=dg.EnvVar("DYNOSAUR_CATALOG"), data_path=dg.EnvVar("DYNOSAUR_DATA_PATH"),
+            snapshot_retention=dg.EnvVar("DYNOSAUR_SNAPSHOT_RETENTION"),
         ),
         "task_designer": TaskDesigner(
             designer=dg.EnvVar("DYNOSAUR_DESIGNER"),
@@ -51,7 +53,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 defs = dg.Definitions(
-    assets=[hub_ingestion, task_designs, curation, instruction_embeddings, corpus_reports],
+    assets=[hub_ingestion, task_designs, curation, instruction_embeddings, corpus_reports,
+            lake_checkpoint],
     asset_checks=quality_checks,
     jobs=[dynosaur_job],
     sensors=[new_hub_datasets, corpus_automation],

@@ -40,6 +40,7 @@ class LakeSettings:
 
     catalog: str
     data_path: str
+    beside_catalog: bool = False  # the default layout: data in lake/ beside a SQLite catalog, moved with it
 
     @classmethod
     def from_settings(cls, catalog: str, data_path: str = "") -> "LakeSettings":
@@ -50,13 +51,14 @@ class LakeSettings:
             raise LakeConfigError(f"DYNOSAUR_CATALOG={catalog!r}: expected sqlite:<file> or postgres:<dbname=... host=...>")
         if kind == "sqlite":
             target = str(project_path(target))
-        if not data_path:
+        beside = not data_path
+        if beside:
             if kind == "postgres":
                 raise LakeConfigError("DYNOSAUR_DATA_PATH is required with a Postgres catalog (a directory or s3://...)")
             data_path = str(Path(target).parent / "lake")
         elif "://" not in data_path:
             data_path = str(project_path(data_path))
-        return cls(f"{kind}:{target}", data_path.rstrip("/") + "/")
+        return cls(f"{kind}:{target}", data_path.rstrip("/") + "/", beside)
 
     @property
     def kind(self) -> str:
@@ -73,6 +75,8 @@ class LakeSettings:
 
     def attach_sql(self, read_only: bool = False) -> str:
         options = [f"DATA_PATH '{_quoted(self.data_path)}'", f"DATA_INLINING_ROW_LIMIT {INLINE_ROWS}"]
+        if self.beside_catalog:  # a copied or moved lake: its data is where the catalog now is
+            options.append("OVERRIDE_DATA_PATH true")
         if read_only:
             options.append("READ_ONLY")
         return f"ATTACH IF NOT EXISTS 'ducklake:{_quoted(self.catalog)}' AS {LAKE} ({', '.join(options)})"
@@ -146,10 +150,57 @@ def connect_lake(settings: LakeSettings, read_only: bool = False,
         conn.execute(f"USE {LAKE}")
         if not read_only:
             conn.execute(f"SET ducklake_max_retry_count = {MAX_COMMIT_RETRIES}")
-    except duckdb.Error:
+    except duckdb.Error as error:
         conn.close()
+        stored = re.search(r'existing data path in the catalog "([^"]*)"', str(error))
+        if stored:
+            raise LakeConfigError(
+                f"{settings.describe()} keeps its Parquet files under {stored.group(1)}, not {settings.data_path}: "
+                f"set DYNOSAUR_DATA_PATH={stored.group(1)} (a lake moved with its data in lake/ beside the "
+                "catalog file needs no DYNOSAUR_DATA_PATH)") from None
         raise
     return conn
+
+
+@dataclass(frozen=True)
+class LakeFiles:
+    """What the lake's storage holds: Parquet files its latest snapshot reads (data and deletion files),
+    Parquet files under a local data path (None for object storage), snapshots kept and the SQLite
+    catalog's size (with its WAL)."""
+
+    live_files: int
+    files_on_disk: int | None
+    snapshots: int
+    catalog_mb: float | None
+
+
+def lake_files(conn: duckdb.DuckDBPyConnection, settings: LakeSettings) -> LakeFiles:
+    """Count the lake's files and snapshots (the connection has it attached)."""
+    metadata = f"__ducklake_metadata_{LAKE}"
+    live = sum(conn.execute(f"SELECT count(*) FROM {metadata}.ducklake_{kind}_file WHERE end_snapshot IS NULL").fetchone()[0]
+               for kind in ("data", "delete"))
+    snapshots = conn.execute(f"SELECT count(*) FROM {LAKE}.snapshots()").fetchone()[0]
+    local = "://" not in settings.data_path
+    on_disk = sum(1 for _ in Path(settings.data_path).rglob("*.parquet")) if local else None
+    catalog = settings.catalog_file
+    size = sum(p.stat().st_size for p in catalog.parent.glob(f"{catalog.name}*") if p.suffix != ".writer") / 1e6 \
+        if catalog is not None else None
+    return LakeFiles(live, on_disk, snapshots, size)
+
+
+def checkpoint_lake(conn: duckdb.DuckDBPyConnection, retention: str, keep_unused: str) -> None:
+    """DuckLake's CHECKPOINT: flush inlined rows to Parquet, expire snapshots older than `retention`
+    (an interval such as '30 days'; 'forever' keeps every version), merge small adjacent files, rewrite
+    files with many deleted rows, and delete files no snapshot has read for longer than `keep_unused`
+    (readers of an older snapshot keep theirs until then)."""
+    expire = "1000 years" if retention.strip().lower() == "forever" else retention
+    for option, value in (("expire_older_than", expire), ("delete_older_than", keep_unused)):
+        try:
+            conn.execute("SELECT ?::INTERVAL", [value])
+        except duckdb.Error:
+            raise LakeConfigError(f"{value!r} is not an interval (e.g. '30 days', '12 hours')") from None
+        conn.execute(f"CALL {LAKE}.set_option(?, ?)", [option, value])
+    conn.execute(f"CHECKPOINT {LAKE}")
 
 
 def settings_from_env() -> LakeSettings:

@@ -12,6 +12,8 @@ ENV_DEFAULTS = {
     "DYNOSAUR_HUB_DIR": "data/hub",
     "DYNOSAUR_CATALOG": "sqlite:data/catalog.sqlite",
     "DYNOSAUR_DATA_PATH": "",
+    "DYNOSAUR_SNAPSHOT_RETENTION": "30 days",
+    "DYNOSAUR_MAINTENANCE_CRON": "0 3 * * *",
     "DYNOSAUR_DESIGNER": "auto",
     "DYNOSAUR_MODEL": "gpt-4o-mini",
     "DYNOSAUR_RESPONSE_FORMAT": "auto",

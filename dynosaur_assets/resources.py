@@ -34,6 +34,8 @@ class DynosaurDuckDB(DuckDBResource):
 
     catalog: str = Field(default="", description="sqlite:<file> or postgres:<dsn>; empty: the DuckDB `database`")
     data_path: str = Field(default="", description="the lake's Parquet directory or URL (default: beside a SQLite catalog)")
+    snapshot_retention: str = Field(default="30 days", description="how long the lake's maintenance keeps old "
+                                    "versions queryable (an interval, or 'forever')")
 
     _held: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _writer_lock: IO | None = PrivateAttr(default=None)

@@ -5,5 +5,5 @@
 -- downloaded). For another catalog than the default, change the ATTACH line (see README, Configuration).
 SET extension_directory = '.duckdb_extensions';
 SET autoinstall_known_extensions = false;
-ATTACH IF NOT EXISTS 'ducklake:sqlite:data/catalog.sqlite' AS lake (READ_ONLY);
+ATTACH IF NOT EXISTS 'ducklake:sqlite:data/catalog.sqlite' AS lake (DATA_PATH 'data/lake/', OVERRIDE_DATA_PATH true, READ_ONLY);
 USE lake;
