@@ -1,9 +1,10 @@
 """The job the `new_hub_datasets` sensor targets: every partitioned asset for a range of `hub_datasets`
-partitions (the store-wide `corpus_reports` follows by automation, dynosaur_assets/automation.py)."""
+partitions (the store-wide `corpus_reports` and the lake's `lake_checkpoint` follow by automation,
+dynosaur_assets/automation.py)."""
 
 import dagster as dg
 
-PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.groups("reports")
+PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.groups("reports", "maintenance")
 
 dynosaur_job = dg.define_asset_job(
     "dynosaur",

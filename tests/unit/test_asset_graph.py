@@ -29,7 +29,8 @@ def graph_snapshot() -> dict:
         }
     return {
         "assets": assets,
-        "jobs": sorted(job.name for job in defs.jobs or []),
+        "jobs": {job.name: sorted(key.to_user_string() for key in defs.resolve_job_def(job.name).asset_layer
+                                  .executable_asset_keys) for job in defs.jobs or []},
         "sensors": sorted(sensor.name for sensor in defs.sensors or []),
         "resources": sorted(defs.resources),
     }
