@@ -33,8 +33,40 @@ def open_lake(settings: LakeSettings, read_only: bool = False) -> duckdb.DuckDBP
     conn = connect_lake(settings, read_only=read_only)
     if not read_only and settings.catalog not in _schema_applied:
         _with_schema(conn)
+        give_tables_stats(conn)
         _schema_applied.add(settings.catalog)
     return conn
+
+
+def give_tables_stats(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Give each lake table that was never written its statistics (a row inserted and deleted in one
+    transaction: one snapshot, no data); return those tables.
+
+    DuckLake 1.5's extension (ducklake d8a1881e, the v1.5 branch) looks a never-written table's
+    statistics up in the catalog again for every column every time a query binds it, ~2.5 ms a column
+    over SQLite: `task_rejections` or `llm_calls` empty in a rule-designer store made every query and
+    write that names them 30-60 ms slower (bench/RESULTS.md). Fixed upstream in duckdb/ducklake#1313."""
+    missing = [name for (name,) in conn.execute(f"""
+        SELECT t.table_name FROM __ducklake_metadata_{LAKE}.ducklake_table t
+        WHERE t.end_snapshot IS NULL AND t.table_id NOT IN (
+            SELECT table_id FROM __ducklake_metadata_{LAKE}.ducklake_table_stats)""").fetchall()]
+    if missing:
+        with transaction(conn, "tables given statistics", {"tables": missing}):
+            for table in missing:
+                types = conn.execute(f"SELECT column_type FROM (DESCRIBE {table})").fetchall()
+                conn.execute(f"INSERT INTO {table} VALUES ({', '.join(_zero(t) for (t,) in types)})")
+                conn.execute(f"DELETE FROM {table}")
+    return missing
+
+
+def _zero(column_type: str) -> str:
+    """A literal every column of this type accepts (NOT NULL included)."""
+    if column_type.endswith("[]"):
+        return "[]"
+    if column_type.startswith("MAP"):
+        return "MAP {}"
+    literals = {"VARCHAR": "''", "JSON": "'{}'", "BOOLEAN": "false"}
+    return literals.get(column_type, "'epoch'" if column_type.startswith("TIMESTAMP") else "0")
 
 
 def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
@@ -102,7 +134,8 @@ class Session:
         if self.lake:
             run_id = self.run_id or ""
             conn.execute(f"CALL {LAKE}.set_commit_message('dynosaur', ?, extra_info => ?)",
-                         [f"run {run_id[:8]}: {message}", json.dumps({"run_id": run_id, **info})])
+                         [f"run {run_id[:8]}: {message}" if run_id else message,
+                          json.dumps({"run_id": run_id, **info})])
 
 
 def replace_partition(

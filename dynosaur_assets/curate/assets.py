@@ -1,5 +1,7 @@
 """Steps 3-4 assets: `instructions`, `task_rejections` and `instruction_samples` per dataset."""
 
+from collections.abc import Sequence
+
 import dagster as dg
 import duckdb
 
@@ -24,14 +26,15 @@ _SPEC = {"kinds": {"duckdb"}, "group_name": GROUP, "partitions_def": hub_dataset
          "deps": ["hub_datasets", "hub_samples", "task_designs"], "automation_condition": after_designs()}
 
 
-def design_rows_by_config(conn: duckdb.DuckDBPyConnection, dataset_id: str) -> dict[str, list[dict]]:
-    """The dataset's `task_designs` rows grouped by config."""
-    relation = conn.execute("SELECT * FROM task_designs WHERE dataset_id = ?", [dataset_id])
+def design_rows_by_config(conn: duckdb.DuckDBPyConnection, dataset_ids: Sequence[str]) -> dict[tuple[str, str], list[dict]]:
+    """The datasets' `task_designs` rows grouped by (dataset id, config), in one query."""
+    relation = conn.execute("SELECT * FROM task_designs WHERE dataset_id IN (SELECT unnest(?::VARCHAR[]))",
+                            [list(dataset_ids)])
     columns = [d[0] for d in relation.description]
-    grouped: dict[str, list[dict]] = {}
+    grouped: dict[tuple[str, str], list[dict]] = {}
     for values in relation.fetchall():
         row = dict(zip(columns, values))
-        grouped.setdefault(row["config"], []).append(row)
+        grouped.setdefault((row["dataset_id"], row["config"]), []).append(row)
     return grouped
 
 
@@ -48,16 +51,17 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
     store each valid task's verb and noun; draw the run's funnel and verb–noun pictures."""
     total, per_dataset = Curation(), {}
     with duckdb.get_connection() as conn:
-        for dataset_id in context.partition_keys:
-            designs = design_rows_by_config(conn, dataset_id)
+        keys = list(context.partition_keys)
+        sources, designs = load_task_sources(conn, keys), design_rows_by_config(conn, keys)
+        for dataset_id in keys:
             done = Curation()
-            for source in load_task_sources(conn, dataset_id):
-                done.extend(curate_source(source, designs.get(source.config, [])))
+            for source in sources[dataset_id]:
+                done.extend(curate_source(source, designs.get((dataset_id, source.config), [])))
             tables = done.tables()
             replace_partition(conn, dataset_id, {**tables, "instructions": with_verb_noun(tables["instructions"])})
             per_dataset[dataset_id] = {_COUNTS[table]: len(rows) for table, rows in tables.items()}
             total.extend(done)
-        folder, keys = last_run_dir(duckdb.reports_dir()), list(context.partition_keys)
+        folder = last_run_dir(duckdb.reports_dir())
         extra = {
             "instructions": {
                 **counts_metadata("designer", counts_by(r["designer"] for r in total.instructions)),

@@ -63,7 +63,7 @@ def task_designs(
     datasets whose every prompt was answered are written and materialized one partition at a time, and
     the step fails naming the others; the automation sensor then curates the materialized ones."""
     with duckdb.get_connection() as conn:
-        sources = {d: load_task_sources(conn, d) for d in context.partition_keys}
+        sources = load_task_sources(conn, context.partition_keys)
         if config.dry_run:
             estimates = task_designer.estimate(sources, conn)
             context.log.info(f"dry run: {estimates['total']}")

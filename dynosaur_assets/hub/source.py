@@ -143,5 +143,5 @@ def local_hub_sources(hub_dir: Path) -> list[TaskSource]:
             read = hub.read_dataset(dataset_id)
             datasets, samples = dataset_records(dataset_id, read.card, read.configs, read.samples, hub.source_name)
             replace_partition(conn, dataset_id, {"hub_datasets": datasets, "hub_samples": samples})
-            sources += load_task_sources(conn, dataset_id)
+            sources += load_task_sources(conn, [dataset_id])[dataset_id]
     return sources

@@ -23,7 +23,7 @@ def prompt_messages(pipeline) -> dict[str, list[dict]]:
     """The messages of every design request of the datasets, by request hash (as the pipeline built them)."""
     designer = defs.resources["task_designer"].process_config_and_initialize()
     with read_lake(pipeline.db) as conn:
-        sources = [source for dataset_id in DATASETS for source in load_task_sources(conn, dataset_id)]
+        sources = [source for group in load_task_sources(conn, DATASETS).values() for source in group]
     client = DesignClient("x", InMemoryCallStore(), designer.settings())
     return {client.request_hash(request): request.messages for request in designer.requests(sources)}
 
