@@ -410,3 +410,24 @@ def test_retry_after_forms():
     assert retry_after_s({"retry-after": "1.5"}) == 1.5
     assert 28 <= retry_after_s({"retry-after": soon}) <= 30
     assert retry_after_s({"retry-after": "soon"}) is None and retry_after_s({}) is None
+
+
+def test_a_commit_looks_up_only_hashes_the_store_has_not_seen():
+    class CountingStore(DuckDBCallStore):
+        lookups: list[list[str]] = []
+
+        def get_many(self, request_hashes):
+            hashes = list(request_hashes)
+            self.lookups.append(hashes)
+            return super().get_many(hashes)
+
+    conn = connect_store(None)
+    with serve_openai([json_reply(TASKS)] * 2) as server:
+        rows = client_for(server, CountingStore(conn)).run_sync(requests_for(2)).rows
+    store = CountingStore(conn)
+    store.lookups = []
+    store.get_many([rows[0].request_hash])
+    store.put_many(rows)  # the first hash is known: only the second is looked up before the commit
+    assert store.lookups == [[rows[0].request_hash], [rows[1].request_hash]]
+    store.put_many(rows)  # both known now: no lookup, both replaced
+    assert len(store.lookups) == 2 and conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
