@@ -30,7 +30,8 @@ from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     """Every external system, configured from the environment."""
     return {
-        "hub_source": HubSource(hub=dg.EnvVar("DYNOSAUR_HUB"), hub_dir=dg.EnvVar("DYNOSAUR_HUB_DIR")),
+        "hub_source": HubSource(hub=dg.EnvVar("DYNOSAUR_HUB"), hub_dir=dg.EnvVar("DYNOSAUR_HUB_DIR"),
+                                concurrency=dg.EnvVar.int("DYNOSAUR_HUB_CONCURRENCY")),
         "duckdb": DynosaurDuckDB(
             database=":memory:", catalog=dg.EnvVar("DYNOSAUR_CATALOG"), data_path=dg.EnvVar("DYNOSAUR_DATA_PATH"),
             snapshot_retention=dg.EnvVar("DYNOSAUR_SNAPSHOT_RETENTION"),

@@ -10,6 +10,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_DEFAULTS = {
     "DYNOSAUR_HUB": "local",
     "DYNOSAUR_HUB_DIR": "data/hub",
+    "DYNOSAUR_HUB_CONCURRENCY": "8",
     "DYNOSAUR_CATALOG": "sqlite:data/catalog.sqlite",
     "DYNOSAUR_DATA_PATH": "",
     "DYNOSAUR_SNAPSHOT_RETENTION": "30 days",

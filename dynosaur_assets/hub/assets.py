@@ -32,11 +32,12 @@ GROUP = "hub"
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def hub_ingestion(context: dg.AssetExecutionContext, hub_source: HubSource, duckdb: DynosaurDuckDB):
-    """Read each selected dataset's card and samples, then replace its rows in both tables."""
+    """Read the selected datasets' cards and samples, DYNOSAUR_HUB_CONCURRENCY at a time, and replace
+    each one's rows in both tables as its read completes (in partition order)."""
     all_datasets, all_samples, per_dataset = [], [], {}
     with duckdb.get_connection() as conn:
-        for dataset_id in context.partition_keys:
-            read = hub_source.read_dataset(dataset_id)
+        for read in hub_source.read_datasets(context.partition_keys):
+            dataset_id = read.dataset_id
             datasets, samples = dataset_records(
                 dataset_id, read.card, read.configs, read.samples, hub_source.source_name
             )

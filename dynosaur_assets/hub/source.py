@@ -1,7 +1,9 @@
 """The Hub source: one resource, a local Hub directory or the real Hub, giving the same records."""
 
 import itertools
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +94,7 @@ class HubSource(dg.ConfigurableResource):
     hub_dir: str = Field(default="data/hub", description="the local Hub directory")
     hf_token: str | None = Field(default=None, description="optional Hub token (never logged)")
     config_time_budget_s: float = Field(default=CONFIG_TIME_BUDGET_S)
+    concurrency: int = Field(default=8, description="datasets read at once (Hub reads wait on the network)")
 
     def client(self) -> LocalHub | RealHub:
         """The implementation this resource is configured for."""
@@ -116,6 +119,21 @@ class HubSource(dg.ConfigurableResource):
         configs = card.configs or _config_names(path, self.hf_token)
         samples = sample_configs(path, configs, self.config_time_budget_s, self.hf_token)
         return DatasetRead(dataset_id, card, configs, samples)
+
+    def read_datasets(self, dataset_ids: Iterable[str]) -> Iterator[DatasetRead]:
+        """`read_dataset` of each id, in the given order, `concurrency` at a time in threads (each keeps
+        its per-config time budget and retry); at most twice `concurrency` reads wait to be consumed."""
+        ids = iter(dataset_ids)
+        workers = max(1, self.concurrency)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="hub-read") as pool:
+            window: deque[Future[DatasetRead]] = deque(
+                pool.submit(self.read_dataset, dataset_id) for dataset_id in itertools.islice(ids, 2 * workers))
+            while window:
+                read = window.popleft().result()
+                following = next(ids, None)
+                if following is not None:
+                    window.append(pool.submit(self.read_dataset, following))
+                yield read
 
     @property
     def source_name(self) -> str:

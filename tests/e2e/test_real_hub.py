@@ -110,3 +110,32 @@ def test_listed_id_that_cannot_be_a_partition_key_is_reported(tmp_path):
         found = run_client(FIND_NEW, url, tmp_path)
     assert found["new"] == ["dyno-demo/product-reviews"]
     assert list(found["invalid"]) == ["bad..name"]
+
+
+READ_AT = """
+import json
+from dynosaur_assets.hub.records import dataset_records
+from dynosaur_assets.hub.source import HubSource
+
+hub = HubSource(hub="hf", concurrency={concurrency})
+ids = sorted(hub.iter_dataset_ids())
+records = {{read.dataset_id: dataset_records(read.dataset_id, read.card, read.configs, read.samples, hub.source_name)
+           for read in hub.read_datasets(ids)}}
+print("RESULT " + json.dumps({{"order": list(records), "records": records}}, default=str))
+"""
+
+
+def test_datasets_read_concurrently_give_the_same_records_in_order(hub_root, tmp_path):
+    """Against a Hub answering each request after 50 ms, three datasets read at once give what one at a
+    time gives, in the order asked, with several requests in flight."""
+    results, peaks = {}, {}
+    for concurrency in (1, 3):
+        scratch = tmp_path / f"client-{concurrency}"
+        scratch.mkdir()
+        with serve_hub(hub_root, return_server=True, created_at=CREATED_AT, delay_s=0.05) as server:
+            results[concurrency] = run_client(READ_AT.format(concurrency=concurrency), server.url, scratch)
+            peaks[concurrency] = server.max_in_flight
+    assert results[3]["order"] == results[1]["order"] == sorted(CREATED_AT)
+    for dataset_id in CREATED_AT:
+        assert comparable(*results[3]["records"][dataset_id]) == comparable(*results[1]["records"][dataset_id])
+    assert peaks[1] == 1 < peaks[3], peaks

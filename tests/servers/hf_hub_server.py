@@ -69,6 +69,7 @@ import posixpath
 import re
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
@@ -395,7 +396,8 @@ class HubServer(LoopbackHTTPServer):
     Attributes tests may use: ``url``, ``root``, ``requests`` (list of ``"METHOD /path?query"``,
     appended in arrival order), ``repo_meta`` (per-repo overrides), ``page_size`` (items per
     /api/datasets page; lower it to exercise the ``Link`` pagination), ``clear_requests()``,
-    ``count(substring, method=None)``.
+    ``count(substring, method=None)``, ``delay_s`` (each request waits this long before its answer, as
+    over a network) and ``max_in_flight`` (the most requests it was answering at once).
     """
 
     def __init__(
@@ -409,8 +411,11 @@ class HubServer(LoopbackHTTPServer):
         page_size: int = DEFAULT_PAGE_SIZE,
         content_sha: bool = False,
         quiet: bool = True,
+        delay_s: float = 0.0,
     ):
         self.root = Path(root)
+        self.delay_s = delay_s
+        self.in_flight = self.max_in_flight = 0
         self.repo_meta: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (repo_meta or {}).items()}
         for rid, ts in (created_at or {}).items():
             self.repo_meta.setdefault(rid, {})["createdAt"] = ts
@@ -502,6 +507,17 @@ class HubRequestHandler(JSONRequestHandler):
 
     def _dispatch(self, method: str) -> None:
         self.server.log_request_path(method, self.path)
+        with self.server._requests_lock:
+            self.server.in_flight += 1
+            self.server.max_in_flight = max(self.server.max_in_flight, self.server.in_flight)
+        try:
+            time.sleep(self.server.delay_s)
+            self._answer(method)
+        finally:
+            with self.server._requests_lock:
+                self.server.in_flight -= 1
+
+    def _answer(self, method: str) -> None:
         body = self.read_body() if method == "POST" else b""
         split = urlsplit(self.path)
         query = parse_qs(split.query, keep_blank_values=True)
