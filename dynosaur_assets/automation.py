@@ -11,13 +11,15 @@ def after_designs() -> dg.AutomationCondition:
     failed while its dependencies are all there (a budget stop materializes the designs of the datasets
     whose prompts were all answered, then fails the run: their curation follows).
 
-    Never while a run or backfill that targets the dataset is in progress: Dagster tells a dependency's
-    update by such a run apart for one partition only (the asset's latest materialization), and its
-    view of what is updated lags its view of what is in progress by up to one evaluation; with only
-    `run_in_progress` a backfill's datasets were curated and embedded a second time."""
+    One evaluation after the trigger, not at it, and never while a run or backfill that targets the
+    dataset is in progress. Dagster tells a dependency's update by a run that also targeted this asset
+    apart for one partition only (the asset's latest materialization), and at one evaluation it may see
+    a run's update of the designs and no longer see the run in progress, yet not see its update of this
+    asset until the next: acting at once curated and embedded datasets a second time."""
+    trigger = dg.AutomationCondition.any_deps_updated() | dg.AutomationCondition.execution_failed().newly_true()
     return (
-        (dg.AutomationCondition.any_deps_updated() | dg.AutomationCondition.execution_failed().newly_true())
-        .since_last_handled()
+        trigger.since_last_handled()
+        & ~trigger
         & ~dg.AutomationCondition.any_deps_missing()
         & ~_any_deps_in_a_run()
         & ~dg.AutomationCondition.in_progress()
@@ -47,11 +49,10 @@ def after_any_run() -> dg.AutomationCondition:
 
 
 def on_schedule(cron: str) -> dg.AutomationCondition:
-    """Once after each tick of the cron schedule (UTC), when no run writes what it reads: store
-    maintenance, whose cost does not depend on how many runs came before it."""
+    """Once after each tick of the cron schedule (UTC), unless already running: store maintenance,
+    whose cost does not depend on how many runs came before it."""
     return (
         dg.AutomationCondition.cron_tick_passed(cron).since_last_handled()
-        & ~_any_deps_in_a_run()
         & ~dg.AutomationCondition.run_in_progress()
     ).with_label(f"on_schedule({cron})")
 

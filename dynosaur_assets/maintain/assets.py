@@ -1,5 +1,6 @@
 """Maintenance asset: `lake_checkpoint`, DuckLake's CHECKPOINT on a schedule (unpartitioned; the
-automation sensor materializes it after each tick of DYNOSAUR_MAINTENANCE_CRON once no run writes)."""
+automation sensor materializes it after each tick of DYNOSAUR_MAINTENANCE_CRON, in the run queue like
+any run, so never beside a run writing a SQLite catalog)."""
 
 import os
 import time
@@ -14,12 +15,9 @@ from dynosaur_assets.resources import DynosaurDuckDB
 GROUP = "maintenance"
 CRON = "DYNOSAUR_MAINTENANCE_CRON"
 KEEP_UNUSED_FILES = "1 hour"  # how long a file no snapshot reads stays for readers of older snapshots
-TABLES = ["hub_datasets", "hub_samples", "task_designs", "task_rejections", "instructions", "instruction_samples",
-          "instruction_embeddings"]
 
 
 @dg.asset(
-    deps=TABLES,
     group_name=GROUP,
     kinds={"duckdb", "ducklake"},
     automation_condition=on_schedule(os.environ.get(CRON, ENV_DEFAULTS[CRON])),

@@ -90,12 +90,10 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
             time.sleep(1)
         settled = wait_until_settled(instance, started, backfill_id="")
     # the sensor's run, then the reports; the automation may also draw the empty store's reports first
-    # when it ticks before the sensor has added any partition, and, under load, curate again what the
-    # sensor's run curated (a plain run, unlike a backfill, is no longer in progress for Dagster's
-    # automation a moment before its materializations count as updates: seen once in CI)
+    # when it ticks before the sensor has added any partition; nothing is curated twice
     assert {run.status for run in settled.runs} == {"SUCCESS"}, settled.runs
     assert [run.label == "corpus_reports" for run in settled.runs][-2:] == [False, True], settled.runs
-    assert settled.runs[0].label.startswith("hub_datasets") or settled.runs[1].label.startswith("hub_datasets")
+    assert sum(run.label != "corpus_reports" for run in settled.runs) == 1, settled.runs
     assert tables(catalog_file(sensor)) == by_make_run
 
     from dynosaur_assets.definitions import defs

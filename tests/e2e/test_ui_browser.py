@@ -21,6 +21,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
     pytest.fail(f"{CHROMIUM} or {CHROMEDRIVER} missing: apt-get install chromium chromium-driver", pytrace=False)
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -170,10 +171,11 @@ def _open_first_picture(driver) -> None:
 def test_asset_graph_shows_every_asset_and_the_checks(ui, driver):
     REPORTS.mkdir(parents=True, exist_ok=True)
     driver.get(f"{ui['url']}/assets")  # the catalog lists every asset key
-    _wait_for_text(driver, ASSETS)
+    _wait_for_text(driver, ASSETS + ["lake_checkpoint"])
     _dismiss_onboarding(driver)
 
-    # The global lineage starts with its groups collapsed; `expanded` opens all five. Zoomed to fit,
+    # The global lineage starts with its groups collapsed; `expanded` opens the five of the corpus (the
+    # maintenance group, no edges, stays a box). Zoomed to fit,
     # long names are middle-truncated ("instru…_embeddings"), so a prefix…suffix line counts too.
     expanded = ",".join(f"global@global:{group}" for group in ("hub", "design", "curate", "embed", "reports"))
     driver.get(f"{ui['url']}/asset-groups?expanded={urllib.parse.quote(expanded)}")
@@ -183,7 +185,11 @@ def test_asset_graph_shows_every_asset_and_the_checks(ui, driver):
             "…" in line and asset.startswith(line.split("…")[0]) and asset.endswith(line.split("…")[1])
             for line in text.splitlines() if line.count("…") == 1)
 
-    WebDriverWait(driver, WAIT).until(lambda d: all(shown(_body(d), asset) for asset in ASSETS))
+    try:
+        WebDriverWait(driver, WAIT).until(lambda d: all(shown(_body(d), asset) for asset in ASSETS))
+    except TimeoutException:
+        text = _body(driver)
+        raise AssertionError(f"not shown: {[a for a in ASSETS if not shown(text, a)]}; page: {text[:3000]!r}") from None
     time.sleep(1.5)  # let the graph finish laying out before the picture
     driver.save_screenshot(str(REPORTS / "ui_asset_graph.png"))
 
