@@ -152,6 +152,9 @@ def connect_lake(settings: LakeSettings, read_only: bool = False,
             conn.execute(f"SET ducklake_max_retry_count = {MAX_COMMIT_RETRIES}")
     except duckdb.Error as error:
         conn.close()
+        if read_only and "creating a new DuckLake is explicitly disabled" in str(error):
+            raise LakeConfigError(f"no store at {settings.describe()} yet: run `make run` first (a run "
+                                  "that has just started is still creating it)") from None
         stored = re.search(r'existing data path in the catalog "([^"]*)"', str(error))
         if stored:
             raise LakeConfigError(

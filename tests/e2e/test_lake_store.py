@@ -18,7 +18,7 @@ import pytest
 from locations import EMBEDDED_HUB, PROJECT_ROOT, read_lake
 from servers.postgres_server import serve_postgres
 
-from dynosaur_assets.lake import LakeSettings
+from dynosaur_assets.lake import LakeConfigError, LakeSettings
 from dynosaur_assets.resources import WriterBusy, take_writer_role
 from dynosaur_assets.store import open_lake
 
@@ -66,7 +66,7 @@ def test_readers_see_only_committed_states_while_a_run_writes(tmp_path):
             continue
         try:
             conn = read_lake(catalog)
-        except duckdb.CatalogException:  # the schema is being created
+        except (duckdb.CatalogException, LakeConfigError):  # the lake or its schema is being created
             time.sleep(0.2)
             continue
         with conn:

@@ -100,3 +100,10 @@ def test_a_new_lakes_tables_get_statistics_without_rows(tmp_path):
         assert conn.execute("SELECT count(*) FROM __ducklake_metadata_lake.ducklake_table_stats").fetchone()[0] == tables
         assert all(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] == 0 for (t,) in conn.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'lake'").fetchall())
+
+
+def test_reading_a_lake_not_created_yet_is_one_line(tmp_path):
+    catalog = tmp_path / "catalog.sqlite"
+    catalog.touch()  # what a starting run's first step leaves for a moment: the file, no lake in it
+    with pytest.raises(LakeConfigError, match="no store at .* yet: run `make run` first"):
+        open_lake(LakeSettings.from_settings(f"sqlite:{catalog}"), read_only=True)
