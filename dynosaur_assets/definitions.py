@@ -16,11 +16,11 @@ from dynosaur_assets.design.assets import task_designs  # noqa: E402
 from dynosaur_assets.design.designer import TaskDesigner  # noqa: E402
 from dynosaur_assets.embed.assets import instruction_embeddings  # noqa: E402
 from dynosaur_assets.embed.resources import InstructionEmbedder  # noqa: E402
-from dynosaur_assets.hub.assets import hub_ingestion  # noqa: E402
+from dynosaur_assets.hub.assets import hub_ingestion, hub_listing  # noqa: E402
 from dynosaur_assets.automation import corpus_automation  # noqa: E402
 from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
 from dynosaur_assets.hub.source import HubSource  # noqa: E402
-from dynosaur_assets.jobs import dynosaur_job  # noqa: E402
+from dynosaur_assets.jobs import dynosaur_job, hub_listing_job  # noqa: E402
 from dynosaur_assets.quality.checks import quality_checks  # noqa: E402
 from dynosaur_assets.maintain.assets import lake_checkpoint  # noqa: E402
 from dynosaur_assets.reports.assets import corpus_reports  # noqa: E402
@@ -30,8 +30,12 @@ from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     """Every external system, configured from the environment."""
     return {
-        "hub_source": HubSource(hub=dg.EnvVar("DYNOSAUR_HUB"), hub_dir=dg.EnvVar("DYNOSAUR_HUB_DIR"),
-                                concurrency=dg.EnvVar.int("DYNOSAUR_HUB_CONCURRENCY")),
+        "hub_source": HubSource(
+            hub=dg.EnvVar("DYNOSAUR_HUB"), hub_dir=dg.EnvVar("DYNOSAUR_HUB_DIR"),
+            concurrency=dg.EnvVar.int("DYNOSAUR_HUB_CONCURRENCY"), order=dg.EnvVar("DYNOSAUR_HUB_ORDER"),
+            max_new=dg.EnvVar.int("DYNOSAUR_HUB_MAX_NEW"), listing_filter=dg.EnvVar("DYNOSAUR_HUB_FILTER"),
+            listing_interval_s=dg.EnvVar.int("DYNOSAUR_HUB_LISTING_INTERVAL_S"),
+        ),
         "duckdb": DynosaurDuckDB(
             database=":memory:", catalog=dg.EnvVar("DYNOSAUR_CATALOG"), data_path=dg.EnvVar("DYNOSAUR_DATA_PATH"),
             snapshot_retention=dg.EnvVar("DYNOSAUR_SNAPSHOT_RETENTION"),
@@ -54,10 +58,10 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 defs = dg.Definitions(
-    assets=[hub_ingestion, task_designs, curation, instruction_embeddings, corpus_reports,
+    assets=[hub_listing, hub_ingestion, task_designs, curation, instruction_embeddings, corpus_reports,
             lake_checkpoint],
     asset_checks=quality_checks,
-    jobs=[dynosaur_job],
+    jobs=[dynosaur_job, hub_listing_job],
     sensors=[new_hub_datasets, corpus_automation],
     resources=build_resources(),
     executor=dg.in_process_executor,

@@ -1,15 +1,22 @@
-"""The job the `new_hub_datasets` sensor targets: every partitioned asset for a range of `hub_datasets`
-partitions (the store-wide `corpus_reports` and the lake's `lake_checkpoint` follow by automation,
+"""The jobs the `new_hub_datasets` sensor targets: the Hub's listing, and every partitioned asset for a
+range of `hub_datasets` partitions (the store-wide `corpus_reports` and the lake's `lake_checkpoint` follow by automation,
 dynosaur_assets/automation.py)."""
 
 import dagster as dg
 
-PARTITIONED = dg.AssetSelection.all() - dg.AssetSelection.groups("reports", "maintenance")
+PARTITIONED = (dg.AssetSelection.all() - dg.AssetSelection.groups("reports", "maintenance")
+               - dg.AssetSelection.assets("hub_listing"))
 
 dynosaur_job = dg.define_asset_job(
     "dynosaur",
     selection=PARTITIONED,
     description="Materialize every partitioned asset for the selected Hub datasets (one run per range).",
+)
+
+hub_listing_job = dg.define_asset_job(
+    "list_the_hub",
+    selection=dg.AssetSelection.assets("hub_listing"),
+    description="List the Hub and record its new and changed datasets (the candidates become partitions).",
 )
 
 

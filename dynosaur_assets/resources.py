@@ -25,8 +25,9 @@ class DynosaurDuckDB(DuckDBResource):
     """Every table, in a DuckLake catalog (`catalog`: `sqlite:<file>` or `postgres:<dsn>`, Parquet data
     under `data_path`), or, with an empty `catalog`, in the DuckDB `database` (tests and scripts).
 
-    Dagster sets resources up once per run (in-process executor) and once per sensor tick: the lake is
-    attached then and held until the run ends, and each `get_connection` is a cursor of it. Readers in
+    Dagster sets resources up once per run (in-process executor): the lake is attached then and held
+    until the run ends, and each `get_connection` is a cursor of it. A sensor tick reads through
+    `read_connection`. Readers in
     other processes (the DuckDB CLI with sql/attach.sql, `make sql`) see every committed snapshot while
     a run writes. A SQLite catalog has one writing run at a time: a second one stops at once naming
     the run that holds the role (runs of one Dagster instance queue instead, dagster_instance.yaml);
@@ -44,7 +45,9 @@ class DynosaurDuckDB(DuckDBResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run_id = context.run.run_id if context.run else None
         self._session = Session(lake=bool(self.catalog), run_id=run_id)
-        if self.catalog and run_id:
+        if not run_id:
+            return  # a sensor tick: it reads through `read_connection`, and never holds the lake
+        if self.catalog:
             self._writer_lock = take_writer_role(self.lake(), run_id)
         self._held = self._connect()
 
@@ -84,6 +87,20 @@ class DynosaurDuckDB(DuckDBResource):
             conn = self._connect()
         else:
             conn = self._session.set_up(self._held.cursor())
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def read_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection to the lake (for sensors: it never writes, nor waits for the writer);
+        LakeConfigError when no run has created the lake yet."""
+        if not self.catalog:
+            with self.get_connection() as conn:
+                yield conn
+            return
+        conn = open_lake(self.lake(), read_only=True)
         try:
             yield conn
         finally:

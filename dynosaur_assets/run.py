@@ -1,13 +1,14 @@
-"""`make run`: register the Hub's datasets as partitions, launch one backfill of every partitioned asset
-over them through the Dagster instance (what a UI backfill does; the daemon runs it, queued one run at a
-time, and the automation sensor follows up: reports, curation after a budget stop), wait, then print
-what happened and the summary tables."""
+"""`make run`: list the Hub (`hub_listing`), register its new candidates as partitions, launch one backfill
+of every partitioned asset over them (and the datasets whose commit changed) through the Dagster instance
+(what a UI backfill does; the daemon runs it, queued one run at a time, and the automation sensor follows
+up: reports, curation after a budget stop), wait, then print what happened and the summary tables."""
 
 import argparse
 import logging
 import os
 import sys
 import time
+from contextlib import closing
 
 from dynosaur_assets.paths import apply_env_defaults, project_path, quiet_libraries
 
@@ -19,11 +20,14 @@ from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES as NOT_FINIS
 
 from dynosaur_assets.definitions import defs  # noqa: E402
 from dynosaur_assets.design.assets import design_run_config  # noqa: E402
-from dynosaur_assets.hub.growth import find_new_datasets  # noqa: E402
+from dynosaur_assets.hub.listing import order_column  # noqa: E402
+from dynosaur_assets.hub.listing_store import PartitionPlan, plan_partitions  # noqa: E402
+from dynosaur_assets.jobs import hub_listing_job  # noqa: E402
 from dynosaur_assets.lake import LakeConfigError, LakeSettings, settings_from_env  # noqa: E402
 from dynosaur_assets.launch import Settled, dagster_daemon, launch_backfill, wait_until_settled  # noqa: E402
 from dynosaur_assets.partitions import hub_dataset_partitions  # noqa: E402
 from dynosaur_assets.resources import WriterBusy, take_writer_role  # noqa: E402
+from dynosaur_assets.store import open_lake  # noqa: E402
 from dynosaur_assets.summary import print_dry_run, print_summary  # noqa: E402
 
 log = logging.getLogger("dynosaur")
@@ -33,19 +37,32 @@ class ConfigurationError(Exception):
     """A setting that cannot work; its message is the one line `make run` prints."""
 
 
-def register_partitions(instance: dg.DagsterInstance) -> list[str]:
-    """Add every valid dataset id of the Hub as a partition; return the Hub's valid ids."""
+def list_the_hub(instance: dg.DagsterInstance, lake: LakeSettings) -> PartitionPlan:
+    """Run `hub_listing` in this process (a run of the instance, as the sensor's would be), then add the
+    new candidates as partitions (DYNOSAUR_HUB_MAX_NEW at most, in DYNOSAUR_HUB_ORDER); return what to
+    read: the new ones, those whose commit changed and partitions never read (a run that failed)."""
     try:
         hub_source = defs.resources["hub_source"].process_config_and_initialize()
-        listed = list(hub_source.iter_dataset_ids())
+        order_column(hub_source.order)
+        hub_source.client()
     except (ValueError, OSError) as error:
         raise ConfigurationError(str(error)) from None
-    found = find_new_datasets(listed, set(), batch_size=len(listed) + 1)
-    for dataset_id, reason in found.invalid.items():
-        log.warning("skipping Hub dataset id %r: %s", dataset_id, reason)
-    known = set(instance.get_dynamic_partitions(hub_dataset_partitions.name))
-    instance.add_dynamic_partitions(hub_dataset_partitions.name, [i for i in found.new if i not in known])
-    return found.new
+    listed = defs.resolve_job_def(hub_listing_job.name).execute_in_process(
+        instance=instance, raise_on_error=False, run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
+    if not listed.success:
+        failure = next((event.event_specific_data.error.message.strip() for event in listed.all_events
+                        if event.is_step_failure), "see the run in the Dagster UI")
+        raise ConfigurationError(f"listing the Hub failed: {failure}")
+    with closing(open_lake(lake, read_only=True)) as conn:
+        if not conn.execute("SELECT count(*) FROM hub_listing").fetchone()[0]:
+            raise ConfigurationError("the Hub source lists no datasets: check DYNOSAUR_HUB / DYNOSAUR_HUB_DIR")
+        known = instance.get_dynamic_partitions(hub_dataset_partitions.name)
+        plan = plan_partitions(conn, known, hub_source.order, hub_source.max_new)
+    instance.add_dynamic_partitions(hub_dataset_partitions.name, plan.new)
+    if plan.waiting:
+        log.info("%d more candidates wait (DYNOSAUR_HUB_MAX_NEW=%d): the next `make run` or the sensor adds them",
+                 plan.waiting, hub_source.max_new)
+    return plan
 
 
 def check_store(lake: LakeSettings, instance: dg.DagsterInstance) -> None:
@@ -93,13 +110,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             lake = settings_from_env()
             check_store(lake, instance)
-            dataset_ids = register_partitions(instance)
+            plan = list_the_hub(instance, lake)
         except (ConfigurationError, LakeConfigError) as error:
             print(f"configuration error: {error}", file=sys.stderr)
             return 2
+        dataset_ids = sorted({*plan.new, *(dataset_id for dataset_id, _ in plan.changed), *plan.unread})
         if not dataset_ids:
-            print("the Hub source lists no datasets: check DYNOSAUR_HUB / DYNOSAUR_HUB_DIR", file=sys.stderr)
-            return 2
+            print("Nothing new or changed on the Hub since the last run.")
+            print_summary(lake)
+            return 0
+        log.info("reading %d new datasets, %d changed, %d not read before", len(plan.new), len(plan.changed),
+                 len(plan.unread))
         started = time.time()
         backfill_id = launch_backfill(instance, defs, dataset_ids, run_config)
         log.info("backfill %s: every partitioned asset for %d datasets", backfill_id, len(dataset_ids))

@@ -4,6 +4,26 @@
 -- DuckLake enforces NOT NULL but no PRIMARY KEY / UNIQUE: each table's key is a comment here and a
 -- blocking uniqueness expectation of its suite (expectations/<table>.json).
 
+-- Step 1, before any partition: one row per dataset the Hub lists (docs/method.md §1's card rules on the
+-- listing's card metadata). Only candidates become partitions; the others keep the reason here. A row is
+-- rewritten when its commit (sha) changes; unchanged datasets keep the row of their first listing.
+CREATE TABLE IF NOT EXISTS hub_listing (
+    dataset_id       VARCHAR NOT NULL,
+    created_at       TIMESTAMP,
+    last_modified    TIMESTAMP,
+    sha              VARCHAR,            -- the repository's commit when listed
+    downloads        BIGINT NOT NULL,
+    likes            BIGINT NOT NULL,
+    license          VARCHAR,
+    languages        VARCHAR[],
+    task_categories  VARCHAR[],
+    candidate        BOOLEAN NOT NULL,
+    reason           VARCHAR,            -- invalid_id / no_license / disallowed_license / non_english / ...; NULL for candidates
+    listed_at        TIMESTAMP NOT NULL, -- when this row was written (first listing, or the last sha change)
+    first_listed_at  TIMESTAMP NOT NULL
+    -- key: dataset_id
+);
+
 -- Step 1: one row per (dataset, config): the card's metadata and the keep / drop decision (docs/method.md §1).
 CREATE TABLE IF NOT EXISTS hub_datasets (
     dataset_id       VARCHAR NOT NULL,
@@ -27,9 +47,12 @@ CREATE TABLE IF NOT EXISTS hub_datasets (
     error            VARCHAR,            -- the loader's message for load_error / timeout
     sample_rows      INTEGER NOT NULL,
     source           VARCHAR NOT NULL,   -- local / hf
-    ingested_at      TIMESTAMP NOT NULL
+    ingested_at      TIMESTAMP NOT NULL,
+    sha              VARCHAR             -- the commit read (NULL: unknown); a newer listed sha re-reads the dataset
     -- key: (dataset_id, config)
 );
+-- Stores made before `sha` existed get it (a no-op, without a new version, when it is there).
+ALTER TABLE hub_datasets ADD COLUMN IF NOT EXISTS sha VARCHAR;
 
 -- Step 1: up to 100 sample rows per train / validation split of kept configs, ClassLabels as names.
 CREATE TABLE IF NOT EXISTS hub_samples (

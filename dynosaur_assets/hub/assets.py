@@ -1,7 +1,12 @@
-"""Step 1 assets: Hub metadata (`hub_datasets`) and sample rows (`hub_samples`) per dataset."""
+"""Step 1 assets: the Hub's listing (`hub_listing`), then per dataset its metadata (`hub_datasets`) and
+sample rows (`hub_samples`)."""
+
+import datetime
 
 import dagster as dg
+from pydantic import Field
 
+from dynosaur_assets.hub.listing_store import record_listing
 from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.source import HubSource
 from dynosaur_assets.metadata import counts_by, counts_metadata, datasets_table, markdown_table
@@ -10,6 +15,46 @@ from dynosaur_assets.resources import DynosaurDuckDB
 from dynosaur_assets.store import replace_partition
 
 GROUP = "hub"
+LISTING_PREVIEW = """SELECT dataset_id, created_at, downloads, license, candidate, reason FROM hub_listing
+                     WHERE listed_at = ? ORDER BY dataset_id LIMIT 5"""
+
+
+class ListingConfig(dg.Config):
+    """Run config of `hub_listing`."""
+
+    full: bool = Field(default=False, description="walk the whole listing, not only what changed since the "
+                       "last pass (after changing DYNOSAUR_HUB_FILTER)")
+
+
+@dg.asset(
+    description="One row per dataset the Hub lists, with the §1 card rules applied to its listed card "
+    "metadata: only candidates become partitions of the datasets' assets (the new_hub_datasets sensor, make run).",
+    kinds={"duckdb", "huggingface"},
+    group_name=GROUP,
+)
+def hub_listing(context: dg.AssetExecutionContext, config: ListingConfig, hub_source: HubSource,
+                duckdb: DynosaurDuckDB) -> dg.MaterializeResult:
+    """List the Hub last modified first, down to what the previous pass saw, and store the new and changed
+    datasets with their candidate / reason in one transaction."""
+    listed_at = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    with duckdb.get_connection() as conn:
+        outcome = record_listing(conn, hub_source.iter_listing(), listed_at, full=config.full)
+        total, candidates = conn.execute("SELECT count(*), count(*) FILTER (candidate) FROM hub_listing").fetchone()
+        columns = ["dataset_id", "created_at", "downloads", "license", "candidate", "reason"]
+        preview = [dict(zip(columns, row)) for row in conn.execute(LISTING_PREVIEW, [listed_at]).fetchall()]
+    context.log.info(f"listed {outcome.listed} datasets: {outcome.new} new ({outcome.new_candidates} candidates), "
+                     f"{outcome.changed} changed")
+    return dg.MaterializeResult(metadata={
+        "listed": outcome.listed,
+        "new": outcome.new,
+        "new_candidates": outcome.new_candidates,
+        "changed": outcome.changed,
+        **counts_metadata("left_out", dict(outcome.reasons.most_common())),
+        "datasets_known": total,
+        "candidates_known": candidates,
+        "watermark": str(outcome.watermark) if outcome.watermark else "none (whole listing)",
+        "preview": dg.MetadataValue.md(markdown_table(preview, columns)),
+    })
 
 
 @dg.multi_asset(
@@ -20,6 +65,7 @@ GROUP = "hub"
             kinds={"duckdb", "huggingface"},
             group_name=GROUP,
             partitions_def=hub_dataset_partitions,
+            deps=["hub_listing"],
         ),
         dg.AssetSpec(
             "hub_samples",
@@ -39,7 +85,7 @@ def hub_ingestion(context: dg.AssetExecutionContext, hub_source: HubSource, duck
         for read in hub_source.read_datasets(context.partition_keys):
             dataset_id = read.dataset_id
             datasets, samples = dataset_records(
-                dataset_id, read.card, read.configs, read.samples, hub_source.source_name
+                dataset_id, read.card, read.configs, read.samples, hub_source.source_name, read.sha
             )
             replace_partition(conn, dataset_id, {"hub_datasets": datasets, "hub_samples": samples})
             context.log.info(f"{dataset_id}: {len(datasets)} configs, {len(samples)} sample rows")

@@ -1,5 +1,6 @@
 """Dataset card parsing (docs/method.md §1): licence, languages, tags, sections, configs and features."""
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -96,10 +97,9 @@ def card_features(meta: dict) -> dict[str, dict]:
     return {name: info.features.to_dict() for name, info in infos.items() if info.features is not None}
 
 
-def parse_card(text: str) -> DatasetCard:
-    """Parse a dataset card (README.md with YAML front matter) into a `DatasetCard`."""
-    meta, body, card_error = split_card(text)
-    homepage = _HOMEPAGE.search(body)
+def listing_card(meta: dict, card_error: str = "") -> DatasetCard:
+    """The card as the Hub's listing gives it (its YAML metadata, `cardData`, without the Markdown body):
+    enough for the licence and language rules of §1."""
     return DatasetCard(
         license=card_license(meta),
         languages=[tag.strip().lower() for tag in as_list(meta.get("language") or meta.get("languages"))],
@@ -107,11 +107,24 @@ def parse_card(text: str) -> DatasetCard:
         task_categories=as_list(meta.get("task_categories")),
         task_ids=as_list(meta.get("task_ids")),
         pretty_name=str(meta.get("pretty_name") or ""),
+        description="",
+        supported_tasks="",
+        data_fields="",
+        website="",
+        configs=config_names(meta),
+        card_error=card_error,
+    )
+
+
+def parse_card(text: str) -> DatasetCard:
+    """Parse a dataset card (README.md with YAML front matter) into a `DatasetCard`."""
+    meta, body, card_error = split_card(text)
+    homepage = _HOMEPAGE.search(body)
+    return dataclasses.replace(
+        listing_card(meta, card_error),
         description=markdown_section(body, "Dataset Summary"),
         supported_tasks=markdown_section(body, "Supported Tasks"),
         data_fields=markdown_section(body, "Data Fields"),
         website=homepage.group(1) if homepage else "",
-        configs=config_names(meta),
         features=card_features(meta),
-        card_error=card_error,
     )

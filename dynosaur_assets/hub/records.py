@@ -31,8 +31,10 @@ def dataset_records(
     configs: list[str],
     samples: dict[str, ConfigSample],
     source: str,
+    sha: str | None = None,
 ) -> tuple[list[dict], list[dict]]:
-    """One `hub_datasets` row per config and the `hub_samples` rows of the kept configs."""
+    """One `hub_datasets` row per config and the `hub_samples` rows of the kept configs (`sha`: the
+    commit read)."""
     now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
     dataset_rows, sample_rows = [], []
     for config in configs:
@@ -65,6 +67,7 @@ def dataset_records(
                 "sample_rows": sum(len(r) for r in rows.values()),
                 "source": source,
                 "ingested_at": now,
+                "sha": sha,
             }
         )
         sample_rows += [

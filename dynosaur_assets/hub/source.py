@@ -1,5 +1,7 @@
 """The Hub source: one resource, a local Hub directory or the real Hub, giving the same records."""
 
+import datetime
+import hashlib
 import itertools
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -11,8 +13,9 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from dynosaur_assets.hub.cards import DatasetCard, parse_card
+from dynosaur_assets.hub.cards import DatasetCard, parse_card, split_card
 from dynosaur_assets.hub.filters import card_drop_reason
+from dynosaur_assets.hub.listing import LISTING_FIELDS, ListedDataset, listed_from_json, order_column
 from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.sampling import ConfigSample, sample_configs
 from dynosaur_assets.hub.task_sources import load_task_sources
@@ -30,6 +33,7 @@ class DatasetRead:
     card: DatasetCard
     configs: list[str]
     samples: dict[str, ConfigSample]
+    sha: str | None = None
 
 
 class LocalHub:
@@ -45,10 +49,40 @@ class LocalHub:
         cards = itertools.chain(self.root.glob("*/README.md"), self.root.glob("*/*/README.md"))
         return iter(sorted(card.parent.relative_to(self.root).as_posix() for card in cards))
 
+    def card(self, dataset_id: str) -> tuple[str, str]:
+        """The README.md of one repository (empty when it has none) and the repository's `sha`."""
+        return self.card_text(dataset_id), self.sha(dataset_id)
+
     def card_text(self, dataset_id: str) -> str:
         """The README.md of one repository, empty when it has none."""
         card = self.root / dataset_id / "README.md"
         return card.read_text(encoding="utf-8") if card.exists() else ""
+
+    def sha(self, dataset_id: str) -> str:
+        """A stand-in for the commit: a hash of the repository's file names, sizes and modification times."""
+        digest = hashlib.sha1(dataset_id.encode())
+        for path in sorted(p for p in (self.root / dataset_id).rglob("*") if p.is_file()):
+            stat = path.stat()
+            digest.update(f"\n{path.relative_to(self.root).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        return digest.hexdigest()
+
+    def iter_listing(self, filters: list[str]) -> Iterator[ListedDataset]:
+        """Every repository as the Hub lists it, last modified first: dates from file modification times,
+        the card's YAML metadata. `filters` (Hub tags) are the real Hub's: a local Hub has no tags."""
+        if filters:
+            raise ValueError("DYNOSAUR_HUB_FILTER applies to the real Hub's listing only (DYNOSAUR_HUB=hf)")
+        listed = [self._listed(dataset_id) for dataset_id in self.iter_dataset_ids()]
+        return iter(sorted(listed, key=lambda item: (-item.last_modified.timestamp(), item.dataset_id)))
+
+    def _listed(self, dataset_id: str) -> ListedDataset:
+        folder = self.root / dataset_id
+        times = [path.stat().st_mtime for path in (folder, *folder.rglob("*"))]
+        meta, _, error = split_card(self.card_text(dataset_id))
+        return ListedDataset(
+            dataset_id,
+            created_at=datetime.datetime.fromtimestamp(min(times), datetime.UTC),
+            last_modified=datetime.datetime.fromtimestamp(max(times), datetime.UTC),
+            sha=self.sha(dataset_id), card_data=meta, card_error=error)
 
     def data_path(self, dataset_id: str) -> str:
         """What `datasets.load_dataset` gets as its path."""
@@ -68,16 +102,29 @@ class RealHub:
         """Dataset ids, newest first, fetched page by page as the caller consumes them."""
         return (info.id for info in self.api.list_datasets(sort="created_at"))
 
-    def card_text(self, dataset_id: str) -> str:
-        """The dataset's README.md, empty when the repository has none."""
+    def iter_listing(self, filters: list[str]) -> Iterator[ListedDataset]:
+        """The Hub's listing, last modified first, with each dataset's dates, commit, popularity and card
+        metadata, narrowed by the Hub's own tag filters; fetched page by page as consumed. The request
+        `list_datasets(sort="last_modified", expand=LISTING_FIELDS, filter=...)` makes, through
+        huggingface_hub's own paginator (Link headers, its retries), read as plain JSON: building a
+        `DatasetInfo` per dataset made a 500,000-dataset listing several times slower (bench/RESULTS.md)."""
+        from huggingface_hub.utils import build_hf_headers, paginate
+
+        params = {"sort": "lastModified", "expand": LISTING_FIELDS, **({"filter": filters} if filters else {})}
+        headers = build_hf_headers(token=self.token)
+        return (listed_from_json(info) for info in paginate(f"{self.api.endpoint}/api/datasets", params, headers))
+
+    def card(self, dataset_id: str) -> tuple[str, str | None]:
+        """The dataset's README.md (empty when the repository has none) and the commit it was read at
+        (huggingface_hub keeps a downloaded file under `snapshots/<commit>/`)."""
         from huggingface_hub import hf_hub_download
         from huggingface_hub.errors import EntryNotFoundError
 
         try:
-            path = hf_hub_download(dataset_id, "README.md", repo_type="dataset", token=self.token)
+            path = Path(hf_hub_download(dataset_id, "README.md", repo_type="dataset", token=self.token))
         except EntryNotFoundError:
-            return ""
-        return Path(path).read_text(encoding="utf-8")
+            return "", None
+        return path.read_text(encoding="utf-8"), path.parent.name
 
     def data_path(self, dataset_id: str) -> str:
         """What `datasets.load_dataset` gets as its path."""
@@ -95,6 +142,12 @@ class HubSource(dg.ConfigurableResource):
     hf_token: str | None = Field(default=None, description="optional Hub token (never logged)")
     config_time_budget_s: float = Field(default=CONFIG_TIME_BUDGET_S)
     concurrency: int = Field(default=8, description="datasets read at once (Hub reads wait on the network)")
+    order: str = Field(default="created", description="which candidates become partitions first: created, "
+                       "downloads or likes (newest / most downloaded / most liked first)")
+    max_new: int = Field(default=500, description="the most datasets a sensor tick or `make run` adds")
+    listing_filter: str = Field(default="", description="Hub tags the listing must carry, comma-separated "
+                                "(e.g. language:en; the real Hub only)")
+    listing_interval_s: int = Field(default=600, description="the sensor lists the Hub again after this long")
 
     def client(self) -> LocalHub | RealHub:
         """The implementation this resource is configured for."""
@@ -108,17 +161,24 @@ class HubSource(dg.ConfigurableResource):
         """Dataset ids on the Hub (newest first on the real Hub, by id locally)."""
         return self.client().iter_dataset_ids()
 
+    def iter_listing(self) -> Iterator[ListedDataset]:
+        """The Hub's listing, last modified first (see `hub_listing`)."""
+        order_column(self.order)
+        filters = [tag.strip() for tag in self.listing_filter.split(",") if tag.strip()]
+        return self.client().iter_listing(filters)
+
     def read_dataset(self, dataset_id: str) -> DatasetRead:
         """Read one dataset's card, then list and sample its configs unless the card already drops it
         (a dropped card's configs are the ones it declares, else `default`: the Hub is not asked)."""
         client = self.client()
-        card = parse_card(client.card_text(dataset_id))
+        text, sha = client.card(dataset_id)
+        card = parse_card(text)
         if card_drop_reason(card):
-            return DatasetRead(dataset_id, card, card.configs or ["default"], {})
+            return DatasetRead(dataset_id, card, card.configs or ["default"], {}, sha)
         path = client.data_path(dataset_id)
         configs = card.configs or _config_names(path, self.hf_token)
         samples = sample_configs(path, configs, self.config_time_budget_s, self.hf_token)
-        return DatasetRead(dataset_id, card, configs, samples)
+        return DatasetRead(dataset_id, card, configs, samples, sha)
 
     def read_datasets(self, dataset_ids: Iterable[str]) -> Iterator[DatasetRead]:
         """`read_dataset` of each id, in the given order, `concurrency` at a time in threads (each keeps

@@ -30,6 +30,10 @@ class Pipeline:
         )
         return self.run_tags(partition_range_tags(dataset_ids[0], dataset_ids[-1]), resources, run_config)
 
+    def list_hub(self) -> dg.ExecuteInProcessResult:
+        """One run of `hub_listing` (what the sensor requests and `make run` starts with)."""
+        return defs.resolve_job_def("list_the_hub").execute_in_process(instance=self.instance, raise_on_error=False)
+
     def run_tags(self, tags: dict[str, str], resources: dict | None = None,
                  run_config: dict | None = None) -> dg.ExecuteInProcessResult:
         """One in-process run with these tags; `resources` replace the project's where given."""

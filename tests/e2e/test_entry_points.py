@@ -72,7 +72,8 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
         reports = [run for run in runs if run.tags.get("dagster/sensor_name") == "corpus_automation"]
         assert [sorted(k.to_user_string() for k in run.asset_selection) for run in reports] == [["corpus_reports"]]
         assert {run.status for run in runs} == {dg.DagsterRunStatus.SUCCESS}  # none left queued by the end
-        assert len(runs) == 2  # the backfill's one run, then the reports: nothing curated or embedded twice
+        # the listing, the backfill's one run, then the reports: nothing curated or embedded twice
+        assert len(runs) == 3 and runs[-1].job_name == "list_the_hub"
         spans = sorted((record.start_time, record.end_time) for record in instance.get_run_records()
                        if record.start_time and record.end_time)  # runs that ran (not a request still queued)
         assert len(spans) >= 2 and all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # queued one at a time
@@ -86,14 +87,17 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
         started = time.time()
         subprocess.run([str(Path(sys.executable).parent / "dagster"), "sensor", "start", "new_hub_datasets", "-w",
                         "workspace.yaml"], cwd=PROJECT_ROOT, check=True, capture_output=True, timeout=120)
-        while not instance.get_runs() and time.time() - started < 120:  # the sensor's first tick
+        # the first tick requests a listing run, a tick after it the run of the candidates it listed
+        while not instance.get_runs(dg.RunsFilter(job_name="dynosaur")) and time.time() - started < 180:
             time.sleep(1)
         settled = wait_until_settled(instance, started, backfill_id="")
-    # the sensor's run, then the reports; the automation may also draw the empty store's reports first
-    # when it ticks before the sensor has added any partition; nothing is curated twice
+    # the listing, the sensor's run, then the reports; the automation may also draw the empty store's
+    # reports first when it ticks before the sensor has added any partition; nothing is curated twice
     assert {run.status for run in settled.runs} == {"SUCCESS"}, settled.runs
+    labels = [run.label for run in settled.runs]
+    assert labels.count("hub_listing") == 1 and labels.index("hub_listing") < len(labels) - 2, settled.runs
     assert [run.label == "corpus_reports" for run in settled.runs][-2:] == [False, True], settled.runs
-    assert sum(run.label != "corpus_reports" for run in settled.runs) == 1, settled.runs
+    assert sum(run.label not in ("corpus_reports", "hub_listing") for run in settled.runs) == 1, settled.runs
     assert tables(catalog_file(sensor)) == by_make_run
 
     from dynosaur_assets.definitions import defs

@@ -7,6 +7,7 @@ import dagster as dg
 
 from dynosaur_assets.definitions import defs
 from dynosaur_assets.hub.sensors import new_hub_datasets
+from dynosaur_assets.hub.source import HubSource
 
 EXPECTED_DROPS = {
     "acme-nlp/avis-restaurants-fr": "non_english",
@@ -54,27 +55,53 @@ def test_rematerializing_replaces_exactly_the_partition(pipeline):
     assert counts["dyno-demo/recipe-cards"] == before[0][0]
 
 
-def test_sensor_adds_only_new_datasets_and_their_run_changes_only_them(pipeline, embedded_ids):
-    pipeline.run(embedded_ids)
-    snapshot = pipeline.query("SELECT dataset_id, config, ingested_at FROM hub_datasets ORDER BY ALL")
-    shutil.copytree(pipeline.hub_dir / "dyno-demo/product-reviews", pipeline.hub_dir / "newcomer/reviews-2")
-    (pipeline.hub_dir / "bad..owner").mkdir()
-    (pipeline.hub_dir / "bad..owner/README.md").write_text("---\nlicense: mit\n---\n")
+def tick(pipeline, **hub_settings) -> dg.SensorResult | dg.SkipReason:
+    resources = {**defs.resources, "hub_source": HubSource(hub="local", hub_dir=str(pipeline.hub_dir), **hub_settings)}
+    with dg.build_sensor_context(instance=pipeline.instance, resources=resources, definitions=defs) as context:
+        return new_hub_datasets(context)
 
-    with dg.build_sensor_context(instance=pipeline.instance, resources=defs.resources, definitions=defs) as context:
-        result = new_hub_datasets(context)
-    assert result.dynamic_partitions_requests[0].partition_keys == ["newcomer/reviews-2"]
-    [request] = result.run_requests
+
+def test_the_sensor_lists_the_hub_then_adds_only_candidates_and_rereads_changed_datasets(pipeline, embedded_ids):
+    first = tick(pipeline)  # nothing listed yet: a listing run, no partition
+    assert [request.job_name for request in first.run_requests] == ["list_the_hub"]
+    assert not first.dynamic_partitions_requests
+    assert pipeline.list_hub().success
+    candidates = {row[0] for row in pipeline.query("SELECT dataset_id FROM hub_listing WHERE candidate")}
+    assert candidates == set(embedded_ids) - {"acme-nlp/avis-restaurants-fr", "openlab/phrasebook-en-de",
+                                              "dyno-demo/film-synopses", "acme-nlp/weather-bulletins"}
+
+    capped = tick(pipeline, max_new=3)  # the listing is recent: no listing run; three partitions, one run
+    [added] = capped.dynamic_partitions_requests
+    assert len(added.partition_keys) == 3 and set(added.partition_keys) < candidates
+    [request] = capped.run_requests
     assert {key.to_user_string() for key in request.asset_selection} == {
         "hub_datasets", "hub_samples", "task_designs", "instructions", "task_rejections", "instruction_samples",
         "instruction_embeddings"}
+    everything = tick(pipeline)
+    assert set(everything.dynamic_partitions_requests[0].partition_keys) == candidates
+    pipeline.run(sorted(candidates))
+    assert isinstance(tick(pipeline), dg.SkipReason)
+    snapshot = pipeline.query("SELECT dataset_id, config, ingested_at FROM hub_datasets ORDER BY ALL")
+
+    shutil.copytree(pipeline.hub_dir / "dyno-demo/product-reviews", pipeline.hub_dir / "newcomer/reviews-2")
+    (pipeline.hub_dir / "bad..owner").mkdir()
+    (pipeline.hub_dir / "bad..owner/README.md").write_text("---\nlicense: mit\n---\n")
+    train = pipeline.hub_dir / "dyno-demo/recipe-cards/data/train.jsonl"
+    train.write_text("\n".join(train.read_text().splitlines()[:10]) + "\n")
+    assert pipeline.list_hub().success
+    assert pipeline.query("SELECT reason FROM hub_listing WHERE dataset_id = 'bad..owner'") == [("invalid_id",)]
+    grown = tick(pipeline)
+    assert grown.dynamic_partitions_requests[0].partition_keys == ["newcomer/reviews-2"]
+    assert sorted(request.partition_key or "" for request in grown.run_requests) == ["", "dyno-demo/recipe-cards"]
     pipeline.instance.add_dynamic_partitions("hub_datasets", ["newcomer/reviews-2"])
-    assert pipeline.run_tags(request.tags).success
+    for request in grown.run_requests:
+        tags = request.tags if request.partition_key is None else {"dagster/partition": request.partition_key}
+        assert pipeline.run_tags(tags).success
 
     after = pipeline.query("SELECT dataset_id, config, ingested_at FROM hub_datasets ORDER BY ALL")
-    assert [row for row in after if row[0] != "newcomer/reviews-2"] == snapshot
-    assert [row[0] for row in after if row not in snapshot] == ["newcomer/reviews-2"]
-
-    with dg.build_sensor_context(instance=pipeline.instance, resources=defs.resources, definitions=defs,
-                                 cursor=context.cursor) as context:
-        assert isinstance(new_hub_datasets(context), dg.SkipReason)
+    reread = {"newcomer/reviews-2", "dyno-demo/recipe-cards"}
+    assert [row for row in after if row[0] not in reread] == [row for row in snapshot if row[0] not in reread]
+    assert {row[0] for row in after if row not in snapshot} == reread
+    assert pipeline.query("SELECT count(*) FROM hub_samples WHERE dataset_id = 'dyno-demo/recipe-cards' "
+                          "AND split = 'train'") == [(10,)]
+    assert isinstance(tick(pipeline), dg.SkipReason)  # the changed dataset was read at its listed commit

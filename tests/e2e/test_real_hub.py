@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from locations import EMBEDDED_HUB
+from dynosaur_assets.hub.listing import listing_record
 from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.source import HubSource
 from servers.hf_hub_server import serve_hub
@@ -38,13 +39,14 @@ for dataset_id in ids:
 print("RESULT " + json.dumps({"ids": ids, "records": records}, default=str))
 """
 
-FIND_NEW = """
-import json
-from dynosaur_assets.hub.growth import find_new_datasets
+LIST = """
+import datetime, json
+from dynosaur_assets.hub.listing import listing_record
 from dynosaur_assets.hub.source import HubSource
 
-found = find_new_datasets(HubSource(hub="hf").iter_dataset_ids(), known=set(), batch_size=10)
-print("RESULT " + json.dumps({"new": found.new, "invalid": found.invalid}))
+hub = HubSource(hub="hf", listing_filter={listing_filter!r})
+print("RESULT " + json.dumps([listing_record(item, datetime.datetime(2026, 1, 1)) for item in hub.iter_listing()],
+                             default=str))
 """
 
 
@@ -54,8 +56,9 @@ def run_client(code: str, url: str, tmp_path: Path) -> dict:
 
 
 def comparable(datasets: list[dict], samples: list[dict]) -> tuple[list[dict], list[dict]]:
-    """Records without the fields that differ by design (source, ingestion time), JSON-normalized."""
-    datasets = [{k: v for k, v in row.items() if k not in {"source", "ingested_at"}} for row in datasets]
+    """Records without the fields that differ by design (source, ingestion time, the local Hub's stand-in
+    for a commit), JSON-normalized."""
+    datasets = [{k: v for k, v in row.items() if k not in {"source", "ingested_at", "sha"}} for row in datasets]
     return json.loads(json.dumps(datasets)), samples
 
 
@@ -101,15 +104,36 @@ def test_real_hub_source_matches_the_local_source(hub_root, tmp_path):
     assert film and {r.rsplit("/", 1)[-1] for r in film} == {"README.md"}
 
 
-def test_listed_id_that_cannot_be_a_partition_key_is_reported(tmp_path):
-    root = tmp_path / "hub"
-    shutil.copytree(EMBEDDED_HUB / "dyno-demo/product-reviews", root / "dyno-demo/product-reviews")
-    (root / "bad..name").mkdir()
-    (root / "bad..name" / "README.md").write_text("---\nlicense: mit\n---\n")
-    with serve_hub(root) as url:
-        found = run_client(FIND_NEW, url, tmp_path)
-    assert found["new"] == ["dyno-demo/product-reviews"]
-    assert list(found["invalid"]) == ["bad..name"]
+def test_the_hub_listing_gives_the_local_decisions_with_dates_commit_and_popularity(hub_root, tmp_path):
+    shutil.copytree(EMBEDDED_HUB / "acme-nlp/avis-restaurants-fr", hub_root / "acme-nlp/avis-restaurants-fr")
+    (hub_root / "bad..name").mkdir()
+    (hub_root / "bad..name" / "README.md").write_text("---\nlicense: mit\n---\n")
+    modified = {dataset_id: f"2025-0{month}-01T00:00:00.000Z" for month, dataset_id in enumerate(
+        ["acme-nlp/everyday-nli", "bad..name", "dyno-demo/product-reviews", "acme-nlp/avis-restaurants-fr",
+         "dyno-demo/film-synopses"], start=1)}
+    meta = {dataset_id: {"lastModified": moment, "downloads": 10 * len(dataset_id), "likes": 3}
+            for dataset_id, moment in modified.items()}
+    with serve_hub(hub_root, return_server=True, created_at=CREATED_AT, repo_meta=meta) as server:
+        listed = run_client(LIST.format(listing_filter=""), server.url, tmp_path)
+        mit = run_client(LIST.format(listing_filter="license:mit"), server.url, tmp_path)
+        shas = {repo.id: repo.sha() for repo in server.repos()}
+        requests = list(server.requests)
+
+    assert [row["dataset_id"] for row in listed] == sorted(modified, key=modified.get, reverse=True)
+    local = HubSource(hub="local", hub_dir=str(hub_root)).iter_listing()
+    decisions = {item.dataset_id: listing_record(item, datetime.datetime(2026, 1, 1)) for item in local}
+    for row in listed:
+        expected = decisions[row["dataset_id"]]
+        assert (row["candidate"], row["reason"], row["license"], row["languages"]) == (
+            expected["candidate"], expected["reason"], expected["license"], expected["languages"])
+        assert (row["sha"], row["downloads"], row["likes"]) == (shas[row["dataset_id"]], 10 * len(row["dataset_id"]), 3)
+    assert {row["dataset_id"]: row["reason"] for row in listed if not row["candidate"]} == {
+        "bad..name": "invalid_id", "acme-nlp/avis-restaurants-fr": "non_english",
+        "dyno-demo/film-synopses": "disallowed_license"}
+    assert {row["dataset_id"] for row in mit} == {row["dataset_id"] for row in listed if row["license"] == "mit"}
+    listings = [r for r in requests if r.startswith("GET /api/datasets?")]
+    assert listings and all("cardData" in r and "sort=lastModified" in r for r in listings)
+    assert not [r for r in requests if "/resolve/" in r]  # the listing alone: no card downloaded
 
 
 READ_AT = """

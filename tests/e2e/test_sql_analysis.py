@@ -73,7 +73,8 @@ def store(tmp_path_factory) -> Path:
         mp.setenv("DYNOSAUR_HUB_DIR", str(hub_dir))
         mp.setenv("DYNOSAUR_CATALOG", f"sqlite:{db}")
         mp.setenv("DYNOSAUR_DESIGNER", "rules")
-        assert _pipeline_class()(hub_dir, db).run(DATASETS).success
+        pipeline = _pipeline_class()(hub_dir, db)
+        assert pipeline.list_hub().success and pipeline.run(DATASETS).success
     with open_lake(LakeSettings.from_settings(f"sqlite:{db}")) as conn:
         conn.executemany(
             "INSERT INTO llm_calls (request_hash, model, prompt_kind, dataset_id, prompt_tokens, completion_tokens,"
@@ -98,13 +99,18 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
     by = lambda key: {r[key]: r for r in rows}  # noqa: E731
     if name == "funnel.sql":
         funnel = {r["stage"]: r["count"] for r in rows}
-        assert [r["stage"] for r in rows] == ["datasets", "configs", "kept", "proposals", "valid_tasks", "instances"]
+        assert [r["stage"] for r in rows] == ["listed", "candidates", "datasets", "configs", "kept", "proposals",
+                                              "valid_tasks", "instances"]
+        assert funnel["listed"] == len(list(EMBEDDED_HUB.glob("*/*/README.md"))) > funnel["candidates"]
+        assert funnel["candidates"] == scalar(conn, "SELECT count(*) FROM hub_listing WHERE reason IS NULL")
         assert funnel["kept"] == scalar(conn, "SELECT count(*) FROM hub_datasets WHERE keep") > 0
         assert funnel["datasets"] == len(DATASETS)
         assert funnel["instances"] == scalar(conn, "SELECT count(*) FROM instruction_samples") > 0
     elif name == "funnel_reasons.sql":
         drops = dict(conn.execute("SELECT config || dataset_id, drop_reason FROM hub_datasets WHERE NOT keep").fetchall())
         dropped = {r["reason"]: r["count"] for r in rows if r["stage"] == "dropped"}
+        left_out = {r["reason"]: r["count"] for r in rows if r["stage"] == "left_out"}
+        assert left_out == {"non_english": 1, "translation": 1, "disallowed_license": 1, "no_license": 1}
         assert dropped == dict(Counter(drops.values())) and sum(dropped.values()) == 2
         assert sum(r["count"] for r in rows if r["stage"] == "rejected") == scalar(conn, "SELECT count(*) FROM task_rejections")
     elif name == "tasks_by_license.sql":
@@ -216,7 +222,7 @@ def test_query_runs_on_an_empty_store(name, tmp_path):
         columns, rows = run_file(conn, name)
     assert columns == COLUMNS[name]
     if name == "funnel.sql":
-        assert [r["count"] for r in rows] == [0] * 6
+        assert [r["count"] for r in rows] == [0] * 8
     else:
         assert rows == []
 
