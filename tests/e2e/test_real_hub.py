@@ -7,6 +7,7 @@ this test process is offline (see tests/servers/hub_client.py).
 import datetime
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.source import HubSource
 from servers.hf_hub_server import serve_hub
 from servers.hub_client import run_hub_client
+from servers.loopback import running
+from servers.synthetic_hub_server import SyntheticHubServer
 
 # newest first on the Hub: neither alphabetical nor its reverse
 CREATED_AT = {
@@ -163,3 +166,35 @@ def test_datasets_read_concurrently_give_the_same_records_in_order(hub_root, tmp
     for dataset_id in CREATED_AT:
         assert comparable(*results[3]["records"][dataset_id]) == comparable(*results[1]["records"][dataset_id])
     assert peaks[1] == 1 < peaks[3], peaks
+
+
+SYNTHETIC = """
+import datetime, json
+from dynosaur_assets.hub.listing import listing_record
+from dynosaur_assets.hub.source import HubSource
+
+hub = HubSource(hub="hf")
+rows = [listing_record(item, datetime.datetime(2026, 1, 1)) for item in hub.iter_listing()]
+candidate = next(row["dataset_id"] for row in rows if row["candidate"])
+read = hub.read_dataset(candidate)
+print("RESULT " + json.dumps({"rows": rows, "read": [candidate, read.card.license, read.card.languages, read.sha]},
+                             default=str))
+"""
+
+
+def test_a_synthetic_hub_lists_page_by_page_and_serves_cards_on_demand(tmp_path):
+    """The stand-in for today's Hub (bench/hub_listing_scale.py): 2,500 datasets over three pages, newest
+    first, most of them no candidates, and a listed candidate's card read over HTTP says what its listing
+    said."""
+    with running(SyntheticHubServer(2_500)) as server:
+        out = run_client(SYNTHETIC, server.url, tmp_path)
+        pages = server.listing_pages
+    rows = out["rows"]
+    assert len(rows) == 2_500 and pages == 3
+    assert rows[0]["dataset_id"].endswith("dataset-0002499") and rows[-1]["dataset_id"].endswith("dataset-0000000")
+    assert [row["last_modified"] for row in rows] == sorted((row["last_modified"] for row in rows), reverse=True)
+    reasons = Counter(row["reason"] for row in rows)
+    assert 0.1 < reasons[None] / len(rows) < 0.5 and {"no_license", "non_english", "disallowed_license"} <= set(reasons)
+    dataset_id, license, languages, sha = out["read"]
+    listed = next(row for row in rows if row["dataset_id"] == dataset_id)
+    assert (license, languages, sha) == (listed["license"], listed["languages"], listed["sha"])
