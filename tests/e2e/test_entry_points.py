@@ -95,9 +95,9 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
     # reports first when it ticks before the sensor has added any partition; nothing is curated twice
     assert {run.status for run in settled.runs} == {"SUCCESS"}, settled.runs
     labels = [run.label for run in settled.runs]
-    assert labels.count("hub_listing") == 1 and labels.index("hub_listing") < len(labels) - 2, settled.runs
+    assert labels.count("list_the_hub") == 1 and labels.index("list_the_hub") < len(labels) - 2, settled.runs
     assert [run.label == "corpus_reports" for run in settled.runs][-2:] == [False, True], settled.runs
-    assert sum(run.label not in ("corpus_reports", "hub_listing") for run in settled.runs) == 1, settled.runs
+    assert sum(run.label not in ("corpus_reports", "list_the_hub") for run in settled.runs) == 1, settled.runs
     assert tables(catalog_file(sensor)) == by_make_run
 
     from dynosaur_assets.definitions import defs

@@ -41,7 +41,9 @@ def expected(pipeline, dataset_ids: list[str] | None) -> dict:
     pairs = Counter(verb_noun(text) for (text,) in pipeline.query(
         f"SELECT base_instruction FROM instructions WHERE {scope}", params))
     return {
-        "funnel": [("datasets", count("SELECT count(DISTINCT dataset_id) FROM hub_datasets WHERE {scope}")),
+        "funnel": [("listed", count("SELECT count(*) FROM hub_listing WHERE {scope}")),
+                   ("candidates", count("SELECT count(*) FROM hub_listing WHERE candidate AND {scope}")),
+                   ("datasets", count("SELECT count(DISTINCT dataset_id) FROM hub_datasets WHERE {scope}")),
                    ("configs", count("SELECT count(*) FROM hub_datasets WHERE {scope}")),
                    ("kept", count("SELECT count(*) FROM hub_datasets WHERE keep AND {scope}")),
                    ("proposals", count("SELECT count(*) FROM task_designs WHERE parse_error IS NULL AND {scope}")),
@@ -71,7 +73,7 @@ def test_a_partitioned_run_draws_only_its_own_datasets(pipeline, drawn, monkeypa
     reports = pipeline.db.parent / "reports"
     assert {path.parent for path in drawn} == {reports / "last_run"}  # no store-wide picture
     want = expected(pipeline, SECOND_RUN)
-    assert want["funnel"][0] == ("datasets", 1) and want["funnel"] != expected(pipeline, None)["funnel"]
+    assert want["funnel"][2] == ("datasets", 1) and want["funnel"] != expected(pipeline, None)["funnel"]
     check_pictures(drawn, reports / "last_run", want)
 
     [instructions] = [m for m in result.asset_materializations_for_node("curation") if m.asset_key.path == ["instructions"]]
