@@ -19,7 +19,7 @@ export DYNOSAUR_CATALOG ?= sqlite:data/catalog.sqlite
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,executors]'
 	$(PY) -m compileall -q -j 0 $(VENV) > /dev/null || true
 	$(PY) -m dynosaur_assets.lake
 	touch $(STAMP)
