@@ -37,9 +37,12 @@ $(LLM_STAMP): $(STAMP) $(LLAMA_WHEELS)/.built
 
 llm-server: $(LLM_STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster_instance.yaml
+# The instance settings: dagster_instance.postgres.yaml for steps in many processes (README).
+DAGSTER_INSTANCE ?= dagster_instance.yaml
+
+$(DAGSTER_HOME)/dagster.yaml: $(DAGSTER_INSTANCE)
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster_instance.yaml $@
+	cp $(DAGSTER_INSTANCE) $@
 
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m dynosaur_assets.run
