@@ -19,7 +19,7 @@ export DYNOSAUR_CATALOG ?= sqlite:data/catalog.sqlite
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,executors]'
 	$(PY) -m compileall -q -j 0 $(VENV) > /dev/null || true
 	$(PY) -m dynosaur_assets.lake
 	touch $(STAMP)
@@ -37,9 +37,12 @@ $(LLM_STAMP): $(STAMP) $(LLAMA_WHEELS)/.built
 
 llm-server: $(LLM_STAMP)
 
-$(DAGSTER_HOME)/dagster.yaml: dagster_instance.yaml
+# The instance settings: dagster_instance.postgres.yaml for steps in many processes (README).
+DAGSTER_INSTANCE ?= dagster_instance.yaml
+
+$(DAGSTER_HOME)/dagster.yaml: $(DAGSTER_INSTANCE)
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster_instance.yaml $@
+	cp $(DAGSTER_INSTANCE) $@
 
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m dynosaur_assets.run

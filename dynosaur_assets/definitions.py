@@ -1,7 +1,8 @@
-"""The one `Definitions`: assets, sensor, jobs, resources and the in-process executor.
+"""The one `Definitions`: assets, sensor, jobs, resources and the executor of DYNOSAUR_EXECUTOR.
 
-Every run executes its steps in one process and backfills are single runs: one held attachment of
-the lake per run (dynosaur_assets/resources.py).
+Backfills are single runs. By default a run executes its steps in one process, with one held
+attachment of the lake (dynosaur_assets/resources.py); with a Postgres catalog its steps may run in
+processes of their own or on a Dask cluster (dynosaur_assets/executors.py).
 """
 
 from dynosaur_assets.paths import apply_env_defaults, quiet_libraries
@@ -16,6 +17,7 @@ from dynosaur_assets.design.assets import task_designs  # noqa: E402
 from dynosaur_assets.design.designer import TaskDesigner  # noqa: E402
 from dynosaur_assets.embed.assets import instruction_embeddings  # noqa: E402
 from dynosaur_assets.embed.resources import InstructionEmbedder  # noqa: E402
+from dynosaur_assets.executors import executor_from_env  # noqa: E402
 from dynosaur_assets.hub.assets import hub_ingestion, hub_listing  # noqa: E402
 from dynosaur_assets.automation import corpus_automation  # noqa: E402
 from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
@@ -64,5 +66,5 @@ defs = dg.Definitions(
     jobs=[dynosaur_job, hub_listing_job],
     sensors=[new_hub_datasets, corpus_automation],
     resources=build_resources(),
-    executor=dg.in_process_executor,
+    executor=executor_from_env(),
 )

@@ -28,6 +28,8 @@ ENV_DEFAULTS = {
     "DYNOSAUR_BUDGET_USD": "",
     "DYNOSAUR_DRY_RUN": "",
     "DYNOSAUR_EMBEDDER": "minilm",
+    "DYNOSAUR_EXECUTOR": "in_process",
+    "DYNOSAUR_DASK_SCHEDULER": "",
     "OPENAI_API_KEY": "",
     "OPENAI_BASE_URL": "",
 }

@@ -18,7 +18,13 @@ quiet_libraries()
 import dagster as dg  # noqa: E402
 from dagster._core.storage.dagster_run import NOT_FINISHED_STATUSES as NOT_FINISHED  # noqa: E402
 
-from dynosaur_assets.definitions import defs  # noqa: E402
+from dynosaur_assets.executors import ExecutorConfigError  # noqa: E402
+
+try:
+    from dynosaur_assets.definitions import defs  # noqa: E402
+except ExecutorConfigError as error:  # the executor of DYNOSAUR_EXECUTOR cannot write this catalog
+    print(f"configuration error: {error}", file=sys.stderr)
+    sys.exit(2)
 from dynosaur_assets.design.assets import design_run_config  # noqa: E402
 from dynosaur_assets.hub.listing import order_column  # noqa: E402
 from dynosaur_assets.hub.listing_store import PartitionPlan, plan_partitions  # noqa: E402

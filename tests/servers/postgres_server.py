@@ -3,6 +3,7 @@ temporary directory, for the shared DuckLake catalog. Postgres refuses to run as
 cluster runs as the `postgres` user."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -49,3 +50,24 @@ def serve_postgres(database: str = "lake") -> Iterator[str]:
     finally:
         subprocess.run(_as_postgres([tool("pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]), capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def create_databases(dsn: str, names: list[str]) -> list[str]:
+    """Create these databases in the cluster of `dsn`; return each one's libpq connection string."""
+    import psycopg2
+
+    conn = psycopg2.connect(dsn)
+    conn.autocommit = True  # CREATE DATABASE runs outside a transaction
+    try:
+        with conn.cursor() as cursor:
+            for name in names:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        conn.close()
+    return [re.sub(r"dbname=\S+", f"dbname={name}", dsn) for name in names]
+
+
+def sqlalchemy_url(dsn: str) -> str:
+    """The SQLAlchemy URL of a libpq connection string (for dagster-postgres: psycopg2, no password)."""
+    fields = dict(part.split("=", 1) for part in dsn.split())
+    return f"postgresql+psycopg2://{fields['user']}@{fields['host']}:{fields['port']}/{fields['dbname']}"
