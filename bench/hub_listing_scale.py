@@ -85,13 +85,16 @@ def main() -> None:
             server.wait()
     print(f"Hub of {args.datasets:,} synthetic datasets, then {args.grow:,} more (load average {load:.1f} at start)\n")
     print("| Hub size | step | seconds | peak RSS (MB) | what it did |\n|---|---|---|---|---|")
+    added_before: set[str] = set()
     for datasets, name, out in rows:
         if name == "listing":
             did = (f"walked {out['listed']:,}; {out['new']:,} new ({out['new_candidates']:,} candidates), "
                    f"{out['candidates_known']:,} candidates known; watermark {out['watermark']}")
         else:
             added = out["added"]
-            did = f"added {len(added)} partitions ({added[0] if added else '-'} … {added[-1] if added else '-'}), {out['runs']} run requests"
+            did = (f"added {len(added)} partitions ({added[0] if added else '-'} … {added[-1] if added else '-'}; "
+                   f"{len(added_before & set(added))} added before), {out['runs']} run requests")
+            added_before |= set(added)
         print(f"| {datasets:,} | {name} | {out['seconds']:.1f} | {out['peak_rss_mb']:.0f} | {did} |")
     shutil.rmtree(work, ignore_errors=True)
 

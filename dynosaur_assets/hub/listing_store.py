@@ -13,7 +13,13 @@ import pyarrow as pa
 from dynosaur_assets.hub.listing import ListedDataset, is_older_than_watermark, listing_record, order_column
 from dynosaur_assets.store import table_columns, transaction
 
-BATCH_ROWS = 20_000  # listed datasets staged at once: bounded memory however long the listing
+BATCH_ROWS = 5_000  # listed datasets staged at once: bounded memory however long the listing
+# The pass's datasets not stored with the same sha (once each: a listing that shifts while it is paged
+# may give one twice): new ones, and, before the changed rows are deleted, changed ones.
+_UNSTORED_PASS = """
+    SELECT DISTINCT ON (pass.dataset_id) pass.* FROM temp.listing_pass pass
+    WHERE NOT EXISTS (SELECT 1 FROM hub_listing stored
+                      WHERE stored.dataset_id = pass.dataset_id AND stored.sha IS NOT DISTINCT FROM pass.sha)"""
 
 
 @dataclass
@@ -56,14 +62,12 @@ def record_listing(conn: duckdb.DuckDBPyConnection, listing: Iterable[ListedData
         conn.execute("INSERT INTO temp.listing_pass BY NAME SELECT * FROM staged")
         outcome.listed += len(batch)
     conn.execute("""
-        CREATE OR REPLACE TEMP TABLE listing_changes AS
-        SELECT pass.*, coalesce(stored.first_listed_at, pass.listed_at) AS first_listed_at,
-               stored.dataset_id IS NULL AS is_new
-        FROM (SELECT DISTINCT ON (dataset_id) * FROM temp.listing_pass) pass
-        LEFT JOIN hub_listing stored ON stored.dataset_id = pass.dataset_id
-        WHERE stored.dataset_id IS NULL OR pass.sha IS DISTINCT FROM stored.sha""")
-    for is_new, candidate, reason, count in conn.execute(
-            "SELECT is_new, candidate, reason, count(*) FROM temp.listing_changes GROUP BY ALL").fetchall():
+        CREATE OR REPLACE TEMP TABLE listing_changed AS
+        SELECT DISTINCT pass.dataset_id, stored.first_listed_at FROM temp.listing_pass pass
+        JOIN hub_listing stored ON stored.dataset_id = pass.dataset_id WHERE pass.sha IS DISTINCT FROM stored.sha""")
+    for candidate, reason, is_new, count in conn.execute(f"""
+            SELECT candidate, reason, dataset_id NOT IN (SELECT dataset_id FROM temp.listing_changed), count(*)
+            FROM ({_UNSTORED_PASS}) GROUP BY ALL""").fetchall():
         outcome.new += count if is_new else 0
         outcome.changed += 0 if is_new else count
         outcome.new_candidates += count if is_new and candidate else 0
@@ -72,11 +76,13 @@ def record_listing(conn: duckdb.DuckDBPyConnection, listing: Iterable[ListedData
     if outcome.new or outcome.changed:
         info = {"listed": outcome.listed, "new": outcome.new, "changed": outcome.changed}
         with transaction(conn, "hub listing", info):
-            conn.execute("DELETE FROM hub_listing WHERE dataset_id IN "
-                         "(SELECT dataset_id FROM temp.listing_changes WHERE NOT is_new)")
-            conn.execute("INSERT INTO hub_listing BY NAME SELECT * EXCLUDE (is_new) FROM temp.listing_changes")
+            conn.execute("DELETE FROM hub_listing WHERE dataset_id IN (SELECT dataset_id FROM temp.listing_changed)")
+            conn.execute(f"""
+                INSERT INTO hub_listing BY NAME
+                SELECT pass.*, coalesce(changed.first_listed_at, pass.listed_at) AS first_listed_at
+                FROM ({_UNSTORED_PASS}) pass LEFT JOIN temp.listing_changed changed USING (dataset_id)""")
     conn.execute("DROP TABLE temp.listing_pass")
-    conn.execute("DROP TABLE temp.listing_changes")
+    conn.execute("DROP TABLE temp.listing_changed")
     return outcome
 
 
