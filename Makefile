@@ -49,7 +49,7 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 test:
 	$(MAKE) -j2 $(LLM_STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dg dev --host 127.0.0.1 --port 3000
