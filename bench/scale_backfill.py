@@ -42,7 +42,7 @@ STEP_GROUPS = {"hub_ingestion": "ingest", "task_designs": "design", "curation": 
 def configure(work: Path) -> None:
     """Environment of a fresh lake, Hub and Dagster home under `work` (before dagster is imported)."""
     home = work / "dagster_home"
-    home.mkdir(parents=True)
+    home.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "dagster_instance.yaml", home / "dagster.yaml")
     os.environ.update({"DAGSTER_HOME": str(home), "DYNOSAUR_HUB": "local", "DYNOSAUR_HUB_DIR": str(work / "hub"),
                        "DYNOSAUR_CATALOG": f"sqlite:{work / 'catalog.sqlite'}", "DYNOSAUR_DESIGNER": "rules",
