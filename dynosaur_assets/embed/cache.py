@@ -5,11 +5,13 @@ from typing import NamedTuple
 
 import duckdb
 
+from dynosaur_assets.store import values_in
+
 _PENDING = """
 WITH wanted AS (
     SELECT instruction, min(dataset_id) AS dataset_id
     FROM instructions
-    WHERE list_contains($dataset_ids, dataset_id)
+    WHERE {datasets}
     GROUP BY instruction
 )
 SELECT wanted.instruction, wanted.dataset_id
@@ -20,7 +22,7 @@ ORDER BY wanted.instruction
 """
 
 _DISTINCT = """
-SELECT count(DISTINCT instruction) FROM instructions WHERE list_contains($dataset_ids, dataset_id)
+SELECT count(DISTINCT instruction) FROM instructions WHERE {datasets}
 """
 
 
@@ -37,7 +39,7 @@ def pending_instructions(
     """§5: the distinct instructions of `dataset_ids` and, as (instruction, first dataset id) pairs
     sorted by instruction, those `model` has no stored vector for (an anti-join: the stored texts
     never leave DuckDB)."""
-    params = {"dataset_ids": dataset_ids}
-    [(distinct,)] = conn.execute(_DISTINCT, params).fetchall()
-    missing = conn.execute(_PENDING, params | {"model": model}).fetchall()
+    datasets = values_in(dataset_ids)
+    [(distinct,)] = conn.execute(_DISTINCT.format(datasets=datasets)).fetchall()
+    missing = conn.execute(_PENDING.format(datasets=datasets), {"model": model}).fetchall()
     return PendingInstructions(distinct, missing)
