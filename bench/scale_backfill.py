@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from synthetic_hub import write_synthetic_hub  # noqa: E402
 
+STAGES = ["ingest", "design", "curate", "embed", "checks", "other", "run"]
 STEP_GROUPS = {"hub_ingestion": "ingest", "task_designs": "design", "curation": "curate",
                "instruction_embeddings": "embed"}
 
@@ -116,6 +117,14 @@ def median_steps(runs: list[dict]) -> dict[str, float]:
     return {key: statistics.median(run.get(key, 0.0) for run in runs) for key in runs[0]}
 
 
+def stage_rows(r: dict) -> list[str]:
+    """The stage table's rows of one N: the backfill run and the median new-dataset run."""
+    new = median_steps(r["new"])
+    return [f"| {r['n']} | backfill | " + " | ".join(f"{r['backfill_steps'].get(s, 0.0):.2f}" for s in STAGES) + " |",
+            f"| {r['n']} | new dataset (median of {len(r['new'])}) | "
+            + " | ".join(f"{new.get(s, 0.0):.2f}" for s in STAGES) + " |"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, nargs="+", default=[20, 500, 2000])
@@ -143,15 +152,12 @@ def main() -> None:
         print(f"| {r['n']} | {r['backfill']:.1f} | {r['register']:.2f} | {r['backfill'] / r['n']:.3f} "
               f"| {r['reports']:.1f} | {r['instances']} | {r['rss_backfill_mb']:.0f} | {r['rss_mb']:.0f} | {new:.2f} | {new / base:.2f}x |",
               flush=True)
-        print(f"N = {n}: 1-min load {load:.2f} before, {os.getloadavg()[0]:.2f} after", file=sys.stderr, flush=True)
-    stages = ["ingest", "design", "curate", "embed", "checks", "other", "run"]
+        print(f"N = {n}: 1-min load {load:.2f} before, {os.getloadavg()[0]:.2f} after", *stage_rows(r),
+              sep="\n", file=sys.stderr, flush=True)
     print("\nSeconds per stage (run step stats; `other`: the run's time outside steps):\n")
-    print("| N | run | " + " | ".join(stages) + " |\n|---|---|" + "---|" * len(stages))
+    print("| N | run | " + " | ".join(STAGES) + " |\n|---|---|" + "---|" * len(STAGES))
     for r in results:
-        print(f"| {r['n']} | backfill | " + " | ".join(f"{r['backfill_steps'].get(s, 0.0):.2f}" for s in stages) + " |")
-        new = median_steps(r["new"])
-        print(f"| {r['n']} | new dataset (median of {len(r['new'])}) | "
-              + " | ".join(f"{new.get(s, 0.0):.2f}" for s in stages) + " |")
+        print("\n".join(stage_rows(r)))
     print(f"\nnew dataset on N = {results[-1]['n']} / on N = {results[0]['n']}: "
           f"{statistics.median(run['seconds'] for run in results[-1]['new']) / base:.2f}x (target <= 1.2x)")
 
