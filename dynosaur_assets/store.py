@@ -6,7 +6,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,17 +183,6 @@ def transaction(conn: duckdb.DuckDBPyConnection, message: str = "", info: Mappin
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
-
-
-def values_in(values: Sequence[str], column: str = "dataset_id") -> str:
-    """The SQL condition `column IN ('a', 'b', ...)` with the values as literals: DuckLake pushes such a
-    filter into its scan (inlined rows and file statistics), so a run over a few datasets reads their
-    rows, not the table; a list parameter (`IN (SELECT unnest(?))`, `list_contains(?, ...)`) is applied
-    after reading every row, which grows with the store (bench/RESULTS.md, issue 14)."""
-    if not values:
-        return "false"
-    literals = ", ".join("'" + value.replace("'", "''") + "'" for value in values)
-    return f"{column} IN ({literals})"
 
 
 def insert_rows(conn: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> int:

@@ -15,7 +15,7 @@ from dynosaur_assets.metadata import PREVIEW_ROWS, counts_metadata, datasets_tab
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.reports.figures import funnel_figure, last_run_dir, verb_noun_figure
 from dynosaur_assets.resources import DynosaurDuckDB
-from dynosaur_assets.store import replace_partition, values_in
+from dynosaur_assets.store import replace_partition
 
 GROUP = "curate"
 _COUNTS = {"instructions": "valid_tasks", "task_rejections": "rejections", "instruction_samples": "instances"}
@@ -50,7 +50,8 @@ class RunSummary:
 
 def design_rows_by_config(conn: duckdb.DuckDBPyConnection, dataset_ids: Sequence[str]) -> dict[tuple[str, str], list[dict]]:
     """The datasets' `task_designs` rows grouped by (dataset id, config), in one query."""
-    relation = conn.execute(f"SELECT * FROM task_designs WHERE {values_in(dataset_ids)}")
+    relation = conn.execute("SELECT * FROM task_designs WHERE dataset_id IN (SELECT unnest(?::VARCHAR[]))",
+                            [list(dataset_ids)])
     columns = [d[0] for d in relation.description]
     grouped: dict[tuple[str, str], list[dict]] = {}
     for values in relation.fetchall():

@@ -8,7 +8,7 @@ from typing import Protocol
 
 import duckdb
 
-from dynosaur_assets.store import Session, transaction, values_in
+from dynosaur_assets.store import Session, transaction
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,9 @@ class DuckDBCallStore:
         hashes = list(dict.fromkeys(request_hashes))
         if not hashes:
             return {}
-        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM llm_calls WHERE {values_in(hashes, 'request_hash')}").fetchall()
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM llm_calls WHERE request_hash IN (SELECT unnest(?::VARCHAR[]))", [hashes]
+        ).fetchall()
         found = {row.request_hash: row for row in (CallRow(*values) for values in rows)}
         self._stored.update((digest, digest in found) for digest in hashes)
         return found
@@ -103,6 +105,7 @@ class DuckDBCallStore:
         with transaction(self.conn, f"llm_calls: {len(rows)} responses", {"rows": {"llm_calls": len(rows)}},
                          self.session):
             if replaced:
-                self.conn.execute(f"DELETE FROM llm_calls WHERE {values_in(replaced, 'request_hash')}")
+                self.conn.execute("DELETE FROM llm_calls WHERE request_hash IN (SELECT unnest(?::VARCHAR[]))",
+                                  [replaced])
             self.conn.execute(f"INSERT INTO llm_calls ({_COLUMNS}) VALUES {values_sql}", values)
         self._stored.update((row.request_hash, True) for row in rows)

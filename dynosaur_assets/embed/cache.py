@@ -5,13 +5,11 @@ from typing import NamedTuple
 
 import duckdb
 
-from dynosaur_assets.store import values_in
-
 _PENDING = """
 WITH wanted AS (
     SELECT instruction, min(dataset_id) AS dataset_id
     FROM instructions
-    WHERE {datasets}
+    WHERE list_contains($dataset_ids, dataset_id)
     GROUP BY instruction
 )
 SELECT wanted.instruction, wanted.dataset_id
@@ -22,7 +20,7 @@ ORDER BY wanted.instruction
 """
 
 _DISTINCT = """
-SELECT count(DISTINCT instruction) FROM instructions WHERE {datasets}
+SELECT count(DISTINCT instruction) FROM instructions WHERE list_contains($dataset_ids, dataset_id)
 """
 
 
@@ -39,7 +37,7 @@ def pending_instructions(
     """§5: the distinct instructions of `dataset_ids` and, as (instruction, first dataset id) pairs
     sorted by instruction, those `model` has no stored vector for (an anti-join: the stored texts
     never leave DuckDB)."""
-    datasets = values_in(dataset_ids)
-    [(distinct,)] = conn.execute(_DISTINCT.format(datasets=datasets)).fetchall()
-    missing = conn.execute(_PENDING.format(datasets=datasets), {"model": model}).fetchall()
+    params = {"dataset_ids": dataset_ids}
+    [(distinct,)] = conn.execute(_DISTINCT, params).fetchall()
+    missing = conn.execute(_PENDING, params | {"model": model}).fetchall()
     return PendingInstructions(distinct, missing)

@@ -5,16 +5,15 @@ from collections.abc import Sequence
 
 import duckdb
 
-from dynosaur_assets.store import values_in
 from dynosaur_assets.tasks import TaskSource
 
 _SOURCES = """
 SELECT dataset_id, config, task_name, features, description, coalesce(license, ''), coalesce(website, ''),
        coalesce(pretty_name, ''), task_categories
-FROM hub_datasets WHERE {datasets} AND keep ORDER BY dataset_id, config
+FROM hub_datasets WHERE dataset_id IN (SELECT unnest(?::VARCHAR[])) AND keep ORDER BY dataset_id, config
 """
 _ROWS = """
-SELECT dataset_id, config, row FROM hub_samples WHERE {datasets}
+SELECT dataset_id, config, row FROM hub_samples WHERE dataset_id IN (SELECT unnest(?::VARCHAR[]))
 ORDER BY dataset_id, config, split NOT LIKE '%train%', split, row_idx
 """
 
@@ -23,11 +22,11 @@ def load_task_sources(conn: duckdb.DuckDBPyConnection, dataset_ids: Sequence[str
     """Every kept config of each dataset with its sample rows (train splits first, then validation), by
     dataset id (an empty list for a dataset without kept configs); one query per table for them all."""
     rows: dict[tuple[str, str], list[dict]] = {}
-    for dataset_id, config, row in conn.execute(_ROWS.format(datasets=values_in(dataset_ids))).fetchall():
+    for dataset_id, config, row in conn.execute(_ROWS, [list(dataset_ids)]).fetchall():
         rows.setdefault((dataset_id, config), []).append(json.loads(row))
     sources: dict[str, list[TaskSource]] = {dataset_id: [] for dataset_id in dataset_ids}
     for dataset_id, config, task_name, features, description, license, website, pretty_name, categories in \
-            conn.execute(_SOURCES.format(datasets=values_in(dataset_ids))).fetchall():
+            conn.execute(_SOURCES, [list(dataset_ids)]).fetchall():
         sources[dataset_id].append(TaskSource(
             dataset_id=dataset_id,
             config=config,

@@ -16,7 +16,7 @@ import pandas as pd
 from dynosaur_assets.quality.outcomes import ExpectationOutcome, quality_rows
 from dynosaur_assets.quality.suites import validate_frame
 from dynosaur_assets.resources import DynosaurDuckDB
-from dynosaur_assets.store import insert_rows, transaction, values_in
+from dynosaur_assets.store import insert_rows, transaction
 
 # The asset whose materialization writes each table.
 TABLE_ASSETS = {
@@ -41,7 +41,7 @@ CHECK_KINDS = {"error": "errors", "warn": "warnings"}
 
 def datasets_frame(conn: duckdb.DuckDBPyConnection, query: str, dataset_ids: Sequence[str]) -> pd.DataFrame:
     """A query's rows of the given datasets (the query selects `dataset_id`), as a pandas DataFrame."""
-    return conn.execute(f"SELECT * FROM ({query}) WHERE {values_in(dataset_ids)}").df()
+    return conn.execute(f"SELECT * FROM ({query}) WHERE list_contains(?, dataset_id)", [list(dataset_ids)]).df()
 
 
 def table_frames(

@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 
 from dynosaur_assets.curate.verbs import verb_noun_counts
-from dynosaur_assets.store import SQL_DIR, values_in
+from dynosaur_assets.store import SQL_DIR
 
 FUNNEL_FILE = SQL_DIR / "analysis" / "funnel.sql"
 LAST_RUN = "last_run"
@@ -70,14 +70,17 @@ def datasets_only(
         yield
         return
     catalog = conn.execute("SELECT current_database()").fetchone()[0]
+    conn.execute("CREATE OR REPLACE TEMP TABLE _scope_datasets AS SELECT unnest(?::VARCHAR[]) AS dataset_id",
+                 [list(dataset_ids)])
     try:
         for table in tables:
             conn.execute(f'CREATE OR REPLACE TEMP VIEW {table} AS SELECT * FROM "{catalog}".main.{table} '
-                         f"WHERE {values_in(dataset_ids)}")
+                         "WHERE dataset_id IN (SELECT dataset_id FROM temp.main._scope_datasets)")
         yield
     finally:
         for table in tables:
             conn.execute(f"DROP VIEW IF EXISTS temp.main.{table}")
+        conn.execute("DROP TABLE IF EXISTS temp.main._scope_datasets")
 
 
 def verb_noun_pairs(conn: duckdb.DuckDBPyConnection, dataset_ids: list[str] | None = None) -> dict[str, Counter[str]]:
