@@ -12,7 +12,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
-from dynosaur_assets.lake import LakeConfigError, LakeSettings
+from dynosaur_assets.lake import LakeConfigError, LakeSettings, flush_inlined_rows
 from dynosaur_assets.paths import project_path
 from dynosaur_assets.store import Session, connect_store, open_lake
 
@@ -31,7 +31,9 @@ class DynosaurDuckDB(DuckDBResource):
     other processes (the DuckDB CLI with sql/attach.sql, `make sql`) see every committed snapshot while
     a run writes. A SQLite catalog has one writing run at a time: a second one stops at once naming
     the run that holds the role (runs of one Dagster instance queue instead, dagster_instance.yaml);
-    a Postgres catalog takes several writers."""
+    a Postgres catalog takes several writers. A run over several partitions (a backfill, a sensor's
+    batch) ends by writing the rows it left inlined in the catalog to Parquet, so that reading one
+    dataset later does not scan them all."""
 
     catalog: str = Field(default="", description="sqlite:<file> or postgres:<dsn>; empty: the DuckDB `database`")
     data_path: str = Field(default="", description="the lake's Parquet directory or URL (default: beside a SQLite catalog)")
@@ -52,6 +54,8 @@ class DynosaurDuckDB(DuckDBResource):
         self._held = self._connect()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._held is not None and self.catalog and context.run and spans_partitions(context.run.tags):
+            flush_inlined_rows(self._held)
         if self._held is not None:
             self._held.close()
             self._held = None
@@ -105,6 +109,12 @@ class DynosaurDuckDB(DuckDBResource):
             yield conn
         finally:
             conn.close()
+
+
+def spans_partitions(tags: dict[str, str]) -> bool:
+    """Whether a run's tags select a range of more than one partition (a single-run backfill)."""
+    start = tags.get("dagster/asset_partition_range_start")
+    return start is not None and start != tags.get("dagster/asset_partition_range_end")
 
 
 def take_writer_role(lake: LakeSettings, run_id: str) -> IO | None:

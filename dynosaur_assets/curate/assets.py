@@ -1,6 +1,8 @@
 """Steps 3-4 assets: `instructions`, `task_rejections` and `instruction_samples` per dataset."""
 
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import dagster as dg
 import duckdb
@@ -9,7 +11,7 @@ from dynosaur_assets.automation import after_designs
 from dynosaur_assets.curate.curation import Curation, curate_source
 from dynosaur_assets.curate.verbs import with_verb_noun
 from dynosaur_assets.hub.task_sources import load_task_sources
-from dynosaur_assets.metadata import counts_by, counts_metadata, datasets_table, markdown_table
+from dynosaur_assets.metadata import PREVIEW_ROWS, counts_metadata, datasets_table, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.reports.figures import funnel_figure, last_run_dir, verb_noun_figure
 from dynosaur_assets.resources import DynosaurDuckDB
@@ -24,6 +26,26 @@ _PREVIEW_COLUMNS = {
 }
 _SPEC = {"kinds": {"duckdb"}, "group_name": GROUP, "partitions_def": hub_dataset_partitions,
          "deps": ["hub_datasets", "hub_samples", "task_designs"], "automation_condition": after_designs()}
+
+
+@dataclass
+class RunSummary:
+    """What a run's metadata needs of its curated rows, without holding them: rows and first rows per
+    table, valid tasks per designer, rejections per rule (a backfill renders any number of instances)."""
+
+    rows: Counter = field(default_factory=Counter)
+    previews: dict[str, list[dict]] = field(default_factory=dict)
+    designers: Counter = field(default_factory=Counter)
+    rules: Counter = field(default_factory=Counter)
+
+    def add(self, tables: dict[str, list[dict]]) -> None:
+        """Count one dataset's curated tables and keep their first rows."""
+        for table, rows in tables.items():
+            self.rows[table] += len(rows)
+            preview = self.previews.setdefault(table, [])
+            preview += rows[: PREVIEW_ROWS - len(preview)]
+        self.designers.update(r["designer"] for r in tables["instructions"] if r["designer"])
+        self.rules.update(r["rule"] for r in tables["task_rejections"] if r["rule"])
 
 
 def design_rows_by_config(conn: duckdb.DuckDBPyConnection, dataset_ids: Sequence[str]) -> dict[tuple[str, str], list[dict]]:
@@ -49,7 +71,7 @@ def design_rows_by_config(conn: duckdb.DuckDBPyConnection, dataset_ids: Sequence
 def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
     """Apply the validity rules, the merge, the label space and rendering to each config's designs;
     store each valid task's verb and noun; draw the run's funnel and verb–noun pictures."""
-    total, per_dataset = Curation(), {}
+    total, per_dataset = RunSummary(), {}
     with duckdb.get_connection() as conn:
         keys = list(context.partition_keys)
         sources, designs = load_task_sources(conn, keys), design_rows_by_config(conn, keys)
@@ -60,22 +82,22 @@ def curation(context: dg.AssetExecutionContext, duckdb: DynosaurDuckDB):
             tables = done.tables()
             replace_partition(conn, dataset_id, {**tables, "instructions": with_verb_noun(tables["instructions"])})
             per_dataset[dataset_id] = {_COUNTS[table]: len(rows) for table, rows in tables.items()}
-            total.extend(done)
+            total.add(tables)
         folder = last_run_dir(duckdb.reports_dir())
         extra = {
             "instructions": {
-                **counts_metadata("designer", counts_by(r["designer"] for r in total.instructions)),
+                **counts_metadata("designer", dict(total.designers.most_common())),
                 "funnel": dg.MetadataValue.md(funnel_figure(conn, folder, keys)[0]),
                 "verb_noun": dg.MetadataValue.md(verb_noun_figure(conn, folder, keys)),
             },
-            "task_rejections": counts_metadata("rule", counts_by(r["rule"] for r in total.rejections)),
+            "task_rejections": counts_metadata("rule", dict(total.rules.most_common())),
             "instruction_samples": {},
         }
     by_dataset = datasets_table(per_dataset)
-    for table, rows in total.tables().items():
+    for table in _COUNTS:
         yield dg.MaterializeResult(asset_key=table, metadata={
-            _COUNTS[table]: len(rows),
+            _COUNTS[table]: total.rows[table],
             "per_dataset": by_dataset,
             **extra[table],
-            "preview": dg.MetadataValue.md(markdown_table(rows, _PREVIEW_COLUMNS[table])),
+            "preview": dg.MetadataValue.md(markdown_table(total.previews.get(table, []), _PREVIEW_COLUMNS[table])),
         })
