@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from llm_concurrency import server_process  # noqa: E402
-from scale_backfill import configure  # noqa: E402
+from scale_backfill import configure, register_every_dataset  # noqa: E402
 from synthetic_hub import write_synthetic_hub  # noqa: E402
 
 
@@ -52,10 +52,9 @@ def design_run(work: Path, hub: Path, base_url: str, concurrency: int) -> dict:
     from dynosaur_assets.design.assets import design_run_config, task_designs
     from dynosaur_assets.hub.assets import hub_ingestion
     from dynosaur_assets.jobs import partition_range_tags
-    from dynosaur_assets.run import register_partitions
 
     with dg.DagsterInstance.get() as instance:
-        ids = register_partitions(instance)
+        ids = register_every_dataset(instance)
         tags = partition_range_tags(ids[0], ids[-1])
         assert dg.materialize([hub_ingestion], instance=instance, resources=defs.resources, tags=tags).success
         requests_answered(base_url, reset=True)

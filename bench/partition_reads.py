@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale_backfill import configure  # noqa: E402
+from scale_backfill import configure, register_every_dataset  # noqa: E402
 from synthetic_hub import write_synthetic_hub  # noqa: E402
 
 TABLES = ("hub_datasets", "hub_samples", "task_designs", "instructions", "task_rejections", "instruction_samples")
@@ -63,10 +63,9 @@ def build_store(work: Path, n: int) -> dict:
     from dynosaur_assets.design.assets import design_run_config
     from dynosaur_assets.jobs import partition_range_tags
     from dynosaur_assets.lake import flush_inlined_rows, settings_from_env
-    from dynosaur_assets.run import register_partitions
     from dynosaur_assets.store import open_lake, replace_partition
 
-    seed_ids = register_partitions(instance)
+    seed_ids = register_every_dataset(instance)
     assert defs.resolve_job_def("dynosaur").execute_in_process(
         instance=instance, run_config=design_run_config(), tags=partition_range_tags(seed_ids[0], seed_ids[-1])).success
     started = time.perf_counter()

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale_backfill import configure  # noqa: E402
+from scale_backfill import configure, register_every_dataset  # noqa: E402
 
 UPSTREAM = ("hub_datasets", "hub_samples", "task_designs")
 
@@ -42,11 +42,10 @@ def seed_and_copy(work: Path, instances: int) -> dict:
     from dynosaur_assets.hub.assets import hub_ingestion
     from dynosaur_assets.jobs import partition_range_tags
     from dynosaur_assets.lake import settings_from_env
-    from dynosaur_assets.run import register_partitions
     from dynosaur_assets.store import open_lake, transaction
 
     with dg.DagsterInstance.get() as instance:
-        ids = register_partitions(instance)
+        ids = register_every_dataset(instance)
         assert dg.materialize([hub_ingestion, task_designs, curation], instance=instance, resources=defs.resources,
                               run_config=design_run_config(), tags=partition_range_tags(ids[0], ids[-1])).success
         with open_lake(settings_from_env()) as conn:

@@ -8,7 +8,7 @@ Dagster home holding the project's dagster_instance.yaml, in a temp dir. The cod
 `dynosaur` job (every partitioned asset and its checks) run by `execute_in_process` on the instance
 with the partition-range tags of a single-run backfill: the same steps, executor and run config as
 the run `make run`'s backfill launches, without the daemon and its process start (a constant).
-- backfill: `register_partitions` (list the Hub, add N partitions) + the run over all N partitions;
+- backfill: `register_every_dataset` (add the Hub's N datasets as partitions) + the run over all N partitions;
   then, timed apart, `corpus_reports` (what the automation sensor follows with, store-wide).
 - new dataset: write it into the Hub, add its partition, run the job for that one partition (the run
   the `new_hub_datasets` sensor requests), until the run (embeddings included) has ended; the
@@ -50,6 +50,18 @@ def configure(work: Path) -> None:
                        "HF_HUB_OFFLINE": "1"})
 
 
+def register_every_dataset(instance) -> list[str]:
+    """Add every dataset of the local Hub as a partition (card-dropped ones too, as the run before the
+    Hub listing did: N partitions for N datasets); return their ids in partition order."""
+    from dynosaur_assets.hub.source import HubSource
+    from dynosaur_assets.partitions import hub_dataset_partitions
+
+    ids = list(HubSource(hub="local", hub_dir=os.environ["DYNOSAUR_HUB_DIR"]).iter_dataset_ids())
+    known = set(instance.get_dynamic_partitions(hub_dataset_partitions.name))
+    instance.add_dynamic_partitions(hub_dataset_partitions.name, [i for i in ids if i not in known])
+    return ids
+
+
 def step_seconds(instance, run_id: str) -> dict[str, float]:
     """Seconds per stage of one run: the four asset steps, the checks together, and the rest of the run."""
     stats = instance.get_run_stats(run_id)
@@ -76,14 +88,13 @@ def measure(n: int, new: int, seed: int) -> dict:
     from dynosaur_assets.jobs import partition_range_tags
     from dynosaur_assets.lake import settings_from_env
     from dynosaur_assets.reports.assets import corpus_reports
-    from dynosaur_assets.run import register_partitions
     from dynosaur_assets.store import open_lake
 
     job, run_config = defs.resolve_job_def("dynosaur"), design_run_config()
     out: dict = {"n": n}
     with dg.DagsterInstance.get() as instance:
         started = time.perf_counter()
-        ids = register_partitions(instance)
+        ids = register_every_dataset(instance)
         registered = time.perf_counter()
         result = job.execute_in_process(instance=instance, run_config=run_config,
                                         tags=partition_range_tags(ids[0], ids[-1]))
