@@ -12,7 +12,7 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
-from dynosaur_assets.lake import LakeConfigError, LakeSettings, flush_inlined_rows
+from dynosaur_assets.lake import LakeConfigError, LakeSettings
 from dynosaur_assets.paths import project_path
 from dynosaur_assets.store import Session, connect_store, open_lake
 
@@ -54,8 +54,6 @@ class DynosaurDuckDB(DuckDBResource):
         self._held = self._connect()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        if self._held is not None and self.catalog and context.run and spans_partitions(context.run.tags):
-            flush_inlined_rows(self._held)
         if self._held is not None:
             self._held.close()
             self._held = None
@@ -109,12 +107,6 @@ class DynosaurDuckDB(DuckDBResource):
             yield conn
         finally:
             conn.close()
-
-
-def spans_partitions(tags: dict[str, str]) -> bool:
-    """Whether a run's tags select a range of more than one partition (a single-run backfill)."""
-    start = tags.get("dagster/asset_partition_range_start")
-    return start is not None and start != tags.get("dagster/asset_partition_range_end")
 
 
 def take_writer_role(lake: LakeSettings, run_id: str) -> IO | None:

@@ -70,8 +70,10 @@ def _zero(column_type: str) -> str:
 
 
 def apply_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create every table declared in sql/schema.sql that does not exist yet."""
-    conn.execute(SCHEMA_FILE.read_text())
+    """Create every table declared in sql/schema.sql that does not exist yet, in one transaction: a reader
+    of a lake being created sees every table or none."""
+    with transaction(conn):
+        conn.execute(SCHEMA_FILE.read_text())
 
 
 def connect_store(path: Path | None, config: Mapping[str, Any] | None = None) -> duckdb.DuckDBPyConnection:

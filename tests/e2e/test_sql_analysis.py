@@ -185,7 +185,8 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
     elif name == "rejections_by_rule.sql":
         assert sum(r["tasks"] for r in rows) == scalar(conn, "SELECT count(*) FROM task_rejections")
     elif name == "corpus_versions.sql":
-        [run] = rows  # the fixture's one run; each dataset written is a snapshot of its own
+        listing, run = rows  # the fixture's listing run, then its run; each dataset written is a snapshot
+        assert listing["datasets"] == 0 and listing["last_version"] < run["first_version"]
         assert run["first_version"] < run["last_version"] and run["datasets"] == len(DATASETS)
         assert run["tasks_written"] == scalar(conn, "SELECT count(*) FROM instructions") > 0
         assert run["instances_written"] == scalar(conn, "SELECT count(*) FROM instruction_samples")
