@@ -90,12 +90,17 @@ def dagster_daemon(instance: dg.DagsterInstance) -> Iterator[None]:
         try:
             yield
         finally:
-            daemon.terminate()
-            try:
-                daemon.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
-                daemon.wait()
+            stop_process(daemon)
+
+
+def stop_process(process: subprocess.Popen, timeout_s: float = 30) -> None:
+    """Ask a child process to stop (SIGTERM); kill it if it has not stopped after `timeout_s`."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_until_settled(instance: dg.DagsterInstance, started_after: float, backfill_id: str) -> Settled:

@@ -3,6 +3,7 @@
 import datetime
 import hashlib
 import itertools
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,7 +16,7 @@ from pydantic import Field
 
 from dynosaur_assets.hub.cards import DatasetCard, parse_card, split_card
 from dynosaur_assets.hub.filters import card_drop_reason
-from dynosaur_assets.hub.listing import LISTING_FIELDS, ListedDataset, listed_from_json, order_column
+from dynosaur_assets.hub.listing import LISTING_FIELDS, ListedDataset, listed_from_json
 from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.sampling import ConfigSample, sample_configs
 from dynosaur_assets.hub.task_sources import load_task_sources
@@ -60,11 +61,7 @@ class LocalHub:
 
     def sha(self, dataset_id: str) -> str:
         """A stand-in for the commit: a hash of the repository's file names, sizes and modification times."""
-        digest = hashlib.sha1(dataset_id.encode())
-        for path in sorted(p for p in (self.root / dataset_id).rglob("*") if p.is_file()):
-            stat = path.stat()
-            digest.update(f"\n{path.relative_to(self.root).as_posix()}:{stat.st_size}:{stat.st_mtime_ns}".encode())
-        return digest.hexdigest()
+        return _files_sha(dataset_id, self._files(dataset_id))
 
     def iter_listing(self, filters: list[str]) -> Iterator[ListedDataset]:
         """Every repository as the Hub lists it, last modified first: dates from file modification times,
@@ -74,15 +71,21 @@ class LocalHub:
         listed = [self._listed(dataset_id) for dataset_id in self.iter_dataset_ids()]
         return iter(sorted(listed, key=lambda item: (-item.last_modified.timestamp(), item.dataset_id)))
 
-    def _listed(self, dataset_id: str) -> ListedDataset:
+    def _files(self, dataset_id: str) -> list[tuple[str, os.stat_result]]:
+        """The repository's files (Hub-relative path, stat), sorted: one walk of its folder."""
         folder = self.root / dataset_id
-        times = [path.stat().st_mtime for path in (folder, *folder.rglob("*"))]
+        return sorted((path.relative_to(self.root).as_posix(), path.stat()) for path in folder.rglob("*")
+                      if path.is_file())
+
+    def _listed(self, dataset_id: str) -> ListedDataset:
+        files = self._files(dataset_id)
+        times = [(self.root / dataset_id).stat().st_mtime, *(stat.st_mtime for _, stat in files)]
         meta, _, error = split_card(self.card_text(dataset_id))
         return ListedDataset(
             dataset_id,
             created_at=datetime.datetime.fromtimestamp(min(times), datetime.UTC),
             last_modified=datetime.datetime.fromtimestamp(max(times), datetime.UTC),
-            sha=self.sha(dataset_id), card_data=meta, card_error=error)
+            sha=_files_sha(dataset_id, files), card_data=meta, card_error=error)
 
     def data_path(self, dataset_id: str) -> str:
         """What `datasets.load_dataset` gets as its path."""
@@ -106,8 +109,9 @@ class RealHub:
         """The Hub's listing, last modified first, with each dataset's dates, commit, popularity and card
         metadata, narrowed by the Hub's own tag filters; fetched page by page as consumed. The request
         `list_datasets(sort="last_modified", expand=LISTING_FIELDS, filter=...)` makes, through
-        huggingface_hub's own paginator (Link headers, its retries), read as plain JSON: building a
-        `DatasetInfo` per dataset made a 500,000-dataset listing several times slower (bench/RESULTS.md)."""
+        huggingface_hub's own paginator (Link headers, its retries), read as plain JSON: `list_datasets`
+        builds a `DatasetInfo` per dataset (dates parsed, card data deep-copied), most of a long listing's time
+        in a profile."""
         from huggingface_hub.utils import build_hf_headers, paginate
 
         params = {"sort": "lastModified", "expand": LISTING_FIELDS, **({"filter": filters} if filters else {})}
@@ -163,7 +167,6 @@ class HubSource(dg.ConfigurableResource):
 
     def iter_listing(self) -> Iterator[ListedDataset]:
         """The Hub's listing, last modified first (see `hub_listing`)."""
-        order_column(self.order)
         filters = [tag.strip() for tag in self.listing_filter.split(",") if tag.strip()]
         return self.client().iter_listing(filters)
 
@@ -198,6 +201,13 @@ class HubSource(dg.ConfigurableResource):
     @property
     def source_name(self) -> str:
         return "hf" if self.hub == "hf" else "local"
+
+
+def _files_sha(dataset_id: str, files: list[tuple[str, os.stat_result]]) -> str:
+    digest = hashlib.sha1(dataset_id.encode())
+    for path, stat in files:
+        digest.update(f"\n{path}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
 
 
 def _config_names(path: str, token: str | None) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from locations import EMBEDDED_HUB, PROJECT_ROOT, read_lake
+from dynosaur_assets.launch import stop_process
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -99,12 +100,7 @@ def ui(tmp_path_factory: pytest.TempPathFactory):
             _wait_for_server(url, proc)
             yield {"url": url, "db": db, "tmp": tmp}
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop_process(proc, timeout_s=15)
 
 
 @pytest.fixture(scope="module")

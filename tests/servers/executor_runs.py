@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from dynosaur_assets.launch import stop_process
 from servers.postgres_server import sqlalchemy_url
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -119,9 +120,4 @@ def serve_dask(env: dict[str, str], workers: int = 2, log_dir: Path | None = Non
         yield DaskCluster(address, processes)
     finally:
         for process in reversed(processes):
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process)
