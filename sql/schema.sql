@@ -196,3 +196,21 @@ CREATE TABLE IF NOT EXISTS quality_results (
     unexpected_examples  JSON,               -- up to 5 failing rows: row key + row_number + value(s)
     checked_at           TIMESTAMP NOT NULL  -- UTC
 );
+
+-- Duplicates across datasets (dynosaur_assets/dedup): one row per instance left out of the corpus,
+-- with the instance or task it duplicates and why. Rewritten as a whole by `corpus_duplicates`.
+CREATE TABLE IF NOT EXISTS instance_duplicates (
+    dataset_id         VARCHAR NOT NULL,   -- the instance left out: (dataset_id, task_id, instance_idx)
+    task_id            VARCHAR NOT NULL,
+    instance_idx       INTEGER NOT NULL,
+    reason             VARCHAR NOT NULL,   -- exact_instance | near_duplicate_instruction
+    kept_dataset_id    VARCHAR NOT NULL,   -- the earliest copy, which stays
+    kept_task_id       VARCHAR NOT NULL,
+    kept_instance_idx  INTEGER,            -- NULL when a whole task is a near duplicate of another
+    similarity         DOUBLE              -- cosine of the two instructions (near duplicates)
+);
+
+-- The corpus the exports read: instruction_samples without the duplicates above (same columns).
+CREATE VIEW IF NOT EXISTS corpus_instances AS
+    SELECT s.* FROM instruction_samples s
+    ANTI JOIN instance_duplicates d USING (dataset_id, task_id, instance_idx);
