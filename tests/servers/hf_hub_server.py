@@ -21,6 +21,9 @@ Endpoints (the ones huggingface_hub 2.x and datasets 5.x touch for dataset repos
     GET  /api/datasets/<id>/commits/<rev>               a single fake commit
     HEAD|GET /datasets/<id>/resolve/<rev>/<path>        file content; Range -> 206 / 416
     GET  /info, /parquet                                404 (the dataset-viewer routes; see below)
+    POST /api/repos/create, /api/validate-yaml,         the write side (create_repo, upload_folder):
+         /api/datasets/<id>/preupload/<rev>,            tests/servers/hf_hub_writes.py, which also says
+         /api/datasets/<id>/commit/<rev>                what stays unserved (LFS / Xet storage)
 
 Every repo has one revision: "main", whose commit sha is ``sha1("dataset/<id>")`` (or, with
 ``content_sha=True``, a sha1 over the repo's file list, sizes and mtimes, so edits change it).
@@ -34,6 +37,11 @@ exception class.
 mtime. ``repo_meta`` (a dict on the server, editable while it runs) may override any field of the
 info payload (``downloads``, ``likes``, ``private``, ``gated``, ``createdAt`` as ISO string or
 datetime, ...).
+
+Tokens: with ``tokens`` (accepted bearer tokens) the server checks ``Authorization`` like the Hub: a
+wrong token gets 401 on any request, a private repo (``repo_meta[id]["private"]``, set by
+``create_repo(private=True)``) is hidden from callers without a valid token (401 ``RepoNotFound``),
+and writes need a valid token. Without tokens, reads ignore the header (and every write gets 401).
 
 Client side (``tests/servers/hub_client.py`` does all this): ``HF_ENDPOINT`` must be in the
 environment *before* ``huggingface_hub`` / ``datasets`` are imported, because
@@ -71,14 +79,16 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 if __package__:
+    from .hf_hub_writes import WriteRoutes
     from .loopback import (
         HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped
     )
 else:  # imported with tests/servers on sys.path, or run as a script
+    from hf_hub_writes import WriteRoutes
     from loopback import (
         HOST, JSONRequestHandler, LoopbackHTTPServer, running, serve_until_stopped
     )
@@ -397,7 +407,9 @@ class HubServer(LoopbackHTTPServer):
     appended in arrival order), ``repo_meta`` (per-repo overrides), ``page_size`` (items per
     /api/datasets page; lower it to exercise the ``Link`` pagination), ``clear_requests()``,
     ``count(substring, method=None)``, ``delay_s`` (each request waits this long before its answer, as
-    over a network) and ``max_in_flight`` (the most requests it was answering at once).
+    over a network), ``max_in_flight`` (the most requests it was answering at once), ``tokens`` (the
+    accepted bearer tokens) and ``commits`` (every commit received: repo, oid, parent, summary,
+    description, date, files, deleted; in arrival order).
     """
 
     def __init__(
@@ -412,8 +424,12 @@ class HubServer(LoopbackHTTPServer):
         content_sha: bool = False,
         quiet: bool = True,
         delay_s: float = 0.0,
+        tokens: Iterable[str] = (),
     ):
         self.root = Path(root)
+        self.tokens = set(tokens)
+        self.commits: list[dict[str, Any]] = []
+        self.write_lock = threading.Lock()
         self.delay_s = delay_s
         self.in_flight = self.max_in_flight = 0
         self.repo_meta: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (repo_meta or {}).items()}
@@ -489,7 +505,7 @@ class HubServer(LoopbackHTTPServer):
         return None, segments
 
 
-class HubRequestHandler(JSONRequestHandler):
+class HubRequestHandler(WriteRoutes, JSONRequestHandler):
     server: HubServer
     server_version = "FakeHub/1.0"
     json_content_type = "application/json; charset=utf-8"
@@ -525,6 +541,8 @@ class HubRequestHandler(JSONRequestHandler):
         segments = [unquote(s) for s in raw_segments]
         head = method == "HEAD"
         try:
+            if method == "POST" and segments in (["api", "repos", "create"], ["api", "validate-yaml"]):
+                return self.write("create" if segments[1] == "repos" else "validate_yaml", body)
             if segments[:2] == ["api", "datasets"]:
                 if len(segments) == 2:
                     if method in ("GET", "HEAD"):
@@ -557,7 +575,9 @@ class HubRequestHandler(JSONRequestHandler):
             vals = query.get(name)
             return vals[-1] if vals else None
 
-        repos = self.server.repos()
+        if not self.token_ok(write=False, head=head):
+            return
+        repos = [r for r in self.server.repos() if self.may_read(r)]
         author = one("author")
         if author:
             repos = [r for r in repos if r.author == author]
@@ -608,8 +628,14 @@ class HubRequestHandler(JSONRequestHandler):
         self, method: str, segments: list[str], query: dict[str, list[str]], body: bytes, head: bool
     ) -> None:
         repo, rest = self.server.split_repo(segments)
-        if repo is None:
-            return self._error(404, "RepoNotFound", "Repository not found", head)
+        if rest[:1] in (["preupload"], ["commit"]) and len(rest) > 1 and method == "POST":
+            if repo is None:
+                return self._error(404, "RepoNotFound", "Repository not found", head)
+            return self.write(rest[0], repo, "/".join(rest[1:]), body, query)
+        if not self.token_ok(write=False, head=head):
+            return
+        if repo is None or not self.may_read(repo):
+            return self._error(404 if repo is None else 401, "RepoNotFound", "Repository not found", head)
         blobs = _truthy((query.get("blobs") or [None])[-1])
         expand = query.get("expand[]", []) + [e for e in query.get("expand", []) if e not in ("true", "false", "True", "False")]
         if not rest:
@@ -652,6 +678,13 @@ class HubRequestHandler(JSONRequestHandler):
         if action == "commits" and args:
             if not self._revision_ok(repo, "/".join(args), head):
                 return
+            recorded = [c for c in reversed(self.server.commits) if c["repo"] == repo.id]
+            if recorded:
+                return self.send_json(
+                    [{"id": c["oid"], "title": c["summary"], "message": c["description"], "authors": [],
+                      "date": c["date"]} for c in recorded],
+                    head=head,
+                )
             return self.send_json(
                 [
                     {
@@ -691,9 +724,13 @@ class HubRequestHandler(JSONRequestHandler):
             i = segments.index("resolve")
         except ValueError:
             return self._error(404, None, "Not Found", head)
+        if not self.token_ok(write=False, head=head):
+            return
         repo = self.server.repo("/".join(segments[:i]))
         if repo is None or i == 0 or i > 2:
             return self._error(404, "RepoNotFound", "Repository not found", head)
+        if not self.may_read(repo):
+            return self._error(401, "RepoNotFound", "Repository not found", head)
         if len(segments) < i + 3:
             return self._error(404, "EntryNotFound", "Entry not found", head)
         rev, rel = segments[i + 1], "/".join(segments[i + 2 :])
@@ -779,7 +816,7 @@ def serve_hub(
 
     ``return_server=True`` yields the :class:`HubServer` instead (``.url``, ``.requests``, ...).
     Extra keyword arguments go to :class:`HubServer` (``created_at``, ``repo_meta``,
-    ``page_size``, ``content_sha``, ``quiet``).
+    ``page_size``, ``content_sha``, ``quiet``, ``delay_s``, ``tokens``).
     """
     with running(HubServer(root, host, port, **kwargs)) as server:
         yield server if return_server else server.url
@@ -793,9 +830,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--page-size", type=int, default=DEFAULT_PAGE_SIZE)
     ap.add_argument("--content-sha", action="store_true", help="commit sha changes when files change")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    ap.add_argument("--token", action="append", default=[], help="a bearer token accepted for writes (repeatable)")
     args = ap.parse_args(argv)
     server = HubServer(
-        args.root, args.host, args.port, page_size=args.page_size, content_sha=args.content_sha, quiet=not args.verbose
+        args.root, args.host, args.port, page_size=args.page_size, content_sha=args.content_sha,
+        quiet=not args.verbose, tokens=args.token,
     )
     banner = f"serving {Path(args.root).resolve()} at {server.url}  (export HF_ENDPOINT={server.url})"
     serve_until_stopped(server, banner)
