@@ -18,8 +18,9 @@ request to reach the Hub, so `push_export` lifts that switch for its own calls a
 pushes in one process take turns (other threads of the process are online meanwhile).
 
 Tested against the loopback Hub (tests/servers/hf_hub_writes.py), which answers "regular" for every
-file: the LFS / Xet path (the LFS batch endpoint, the Xet token endpoint, the upload to object
-storage), which the real Hub takes for Parquet and Arrow files, is not exercised by any test.
+file. Untested: the LFS / Xet path that the real Hub chooses for Parquet, Arrow, binary and large files
+(the Xet token endpoint, the LFS batch endpoint, the upload to object storage), i.e. how the export's
+Parquet and `save_to_disk` files travel on a real push.
 """
 
 from __future__ import annotations

@@ -21,12 +21,15 @@ otherwise, with the Hub's message ``Invalid credentials in Authorization header`
 
 Not served, so untested against this server: large-file storage. Because the pre-upload answers
 "regular" for every file, the client never takes the LFS / Xet path: no ``lfsFile`` commit line (one
-is refused with 422, the content never having been uploaded), no LFS batch endpoint
-(``/<id>.git/info/lfs/objects/batch``), no Xet token endpoint (``/api/datasets/<id>/xet-write-token``)
-and no upload to object storage. The real Hub answers "lfs" for binary files, files over 10 MB and
-paths its ``.gitattributes`` sends to LFS (``*.parquet``, ``*.arrow`` by default), so a real push of an
-export sends those through Xet. Also not served: pull requests (``create_pr``), ``copyFile`` lines and
-``.gitignore`` rules (``gitIgnore`` is accepted and not applied).
+is refused with 422, its content never having been uploaded), no Xet token endpoint
+(``/api/datasets/<id>/xet-write-token/<rev>``, which huggingface_hub 2.x with ``hf_xet`` uses), no LFS
+batch endpoint (``/datasets/<id>.git/info/lfs/objects/batch``, without ``hf_xet``) and no upload to
+object storage. The client never picks the mode itself (only empty files are forced to "regular"):
+the real Hub decides per file, and a new dataset repo's ``.gitattributes`` sends ``*.parquet`` and
+``*.arrow`` to LFS, as it does binary and large files, so a real push of an export sends its Parquet
+and ``save_to_disk`` Arrow files through Xet. Also not served: pull requests (``create_pr``),
+``copyFile`` lines, ``.gitignore`` rules (``gitIgnore`` is accepted and not applied), the
+``.gitattributes`` a new repo gets on the Hub, and the history of a repo (only its head is a revision).
 """
 
 from __future__ import annotations
@@ -97,7 +100,11 @@ def parse_commit(body: bytes) -> Commit:
     """Parse the commit endpoint's NDJSON body; WriteRefused names the first line that is wrong."""
     commit = Commit()
     seen_header = False
-    for number, line in enumerate(body.decode("utf-8").splitlines(), start=1):
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise WriteRefused(400, f"The commit body is not UTF-8: {error}") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
