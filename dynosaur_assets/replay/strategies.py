@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from dynosaur_assets.embed.embedder import normalise_rows
 from dynosaur_assets.method import REPLAY_STRATEGIES, SUPPORT_NEIGHBOURS
 
 
@@ -159,8 +160,7 @@ def unit_rows(vectors: np.ndarray, name: str) -> np.ndarray:
     array = np.asarray(vectors, dtype=np.float64)
     if array.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (tasks, dimensions), got shape {array.shape}")
-    norms = np.linalg.norm(array, axis=1, keepdims=True)
-    return array / np.where(norms == 0, 1, norms)
+    return normalise_rows(array, np.float64)
 
 
 def _similarities(past: np.ndarray, stage: np.ndarray) -> np.ndarray:
