@@ -25,6 +25,7 @@ from dynosaur_assets.hub.source import HubSource  # noqa: E402
 from dynosaur_assets.jobs import dynosaur_job, hub_listing_job  # noqa: E402
 from dynosaur_assets.quality.checks import quality_checks  # noqa: E402
 from dynosaur_assets.maintain.assets import lake_checkpoint  # noqa: E402
+from dynosaur_assets.replay.assets import replay_selection  # noqa: E402
 from dynosaur_assets.reports.assets import corpus_reports  # noqa: E402
 from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
 
@@ -61,7 +62,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 defs = dg.Definitions(
     assets=[hub_listing, hub_ingestion, task_designs, curation, instruction_embeddings, corpus_reports,
-            lake_checkpoint],
+            lake_checkpoint, replay_selection],
     asset_checks=quality_checks,
     jobs=[dynosaur_job, hub_listing_job],
     sensors=[new_hub_datasets, corpus_automation],

@@ -39,3 +39,11 @@ MULTI_MAX_MAJORITY = 50
 INSTANCE_MAX_CHARS = 2000
 LABEL_SPACE_SUFFIX = " Answers must be one of {labels}."
 CHOICE_FIELD_WORD = "choice"
+
+# §5 Growth and continual learning: replay selection (project choices; the paper gives no numbers)
+REPLAY_STRATEGIES = ("instr_diverse", "instr_similar", "instr_support", "data_diverse", "random")
+# Instr. Support: each stage task nominates this many nearest past tasks (cosine on instructions).
+SUPPORT_NEIGHBOURS = 10
+# Data Diverse: a task's data vector is the normalised mean embedding of its first this-many distinct
+# non-empty instance inputs (by instance_idx).
+DATA_INPUTS_PER_TASK = 8

@@ -214,3 +214,39 @@ CREATE TABLE IF NOT EXISTS instance_duplicates (
 CREATE VIEW IF NOT EXISTS corpus_instances AS
     SELECT s.* FROM instruction_samples s
     ANTI JOIN instance_duplicates d USING (dataset_id, task_id, instance_idx);
+
+-- Replay selection (dynosaur_assets/replay, docs/method.md §5.3). The data vectors' cache: one vector per
+-- distinct instance input text and model, embedded by `replay_selection` for the past tasks Data Diverse
+-- ranks (each task's first inputs, dynosaur_assets/method.py DATA_INPUTS_PER_TASK); never computed twice.
+CREATE TABLE IF NOT EXISTS input_embeddings (
+    input_hash  VARCHAR NOT NULL,   -- sha256 of the input text (instruction_samples.input; DuckDB's sha256())
+    model       VARCHAR NOT NULL,
+    embedding   FLOAT[] NOT NULL,   -- unit norm, the embedder's width
+    dataset_id  VARCHAR NOT NULL,   -- a dataset whose input first needed it
+    created_at  TIMESTAMP NOT NULL
+    -- key: (input_hash, model)
+);
+
+-- Replay selection: the tasks of each stage selected for (a stage's rows are rewritten with its selection).
+CREATE TABLE IF NOT EXISTS replay_stages (
+    stage          VARCHAR NOT NULL,   -- after_v<version>, or tasks_<hash> for an explicit list of task ids
+    since_version  BIGINT,             -- the DuckLake snapshot the stage's tasks were added after (NULL: a list)
+    dataset_id     VARCHAR NOT NULL,
+    task_id        VARCHAR NOT NULL,
+    selected_at    TIMESTAMP NOT NULL
+    -- key: (stage, dataset_id, task_id)
+);
+
+-- Replay selection: per stage and strategy, the k past tasks to replay, in rank order. Rewritten per
+-- stage, together with its replay_stages rows, by `replay_selection` in one transaction.
+CREATE TABLE IF NOT EXISTS replay_selection (
+    strategy     VARCHAR NOT NULL,   -- instr_diverse | instr_similar | instr_support | data_diverse | random
+    stage        VARCHAR NOT NULL,   -- as in replay_stages
+    rank         INTEGER NOT NULL,   -- 1: picked first
+    dataset_id   VARCHAR NOT NULL,
+    task_id      VARCHAR NOT NULL,
+    score        DOUBLE,             -- the strategy's (dynosaur_assets/replay/README.md); NULL for random
+    k            INTEGER NOT NULL,   -- the replay budget asked for
+    selected_at  TIMESTAMP NOT NULL
+    -- key: (stage, strategy, rank)
+);

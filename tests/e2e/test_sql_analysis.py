@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -46,6 +47,7 @@ COLUMNS = {
     "instruction_verbs.sql": ["verb", "tasks", "datasets"],
     "label_balance.sql": ["dataset_id", "task_id", "num_labels", "instances", "top_output", "top_output_share"],
     "quality_failures_over_time.sql": ["day", "suite", "check_name", "severity", "failures", "checks"],
+    "replay_mix.sql": ["stage", "strategy", "facet", "value", "tasks", "share"],
     "rejections_by_rule.sql": ["rule", "tasks", "configs"],
     "tasks_by_designer.sql": ["designer", "model", "tasks", "instances"],
     "tasks_by_license.sql": ["license", "datasets", "tasks", "instances"],
@@ -62,9 +64,25 @@ def _pipeline_class():
     return module.Pipeline
 
 
+REPLAY_STAGE_DATASET = "dyno-demo/product-reviews"  # replay_selection's stage in the store: this dataset's tasks
+
+
+def select_replay(db: Path) -> None:
+    """Materialize replay_selection with the tasks of REPLAY_STAGE_DATASET as its stage (k = 2)."""
+    from dynosaur_assets.definitions import defs
+    from dynosaur_assets.replay.assets import replay_selection
+
+    with read_lake(db) as conn:
+        stage = [t for (t,) in conn.execute("SELECT task_id FROM instructions WHERE dataset_id = ?",
+                                            [REPLAY_STAGE_DATASET]).fetchall()]
+    config = {"k": 2, "stage_task_ids": stage}
+    assert dg.materialize([replay_selection], resources=defs.resources,
+                          run_config={"ops": {"replay_selection": {"config": config}}}).success
+
+
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    """One rule-based run over DATASETS into a store of its own, plus FAKE_CALLS."""
+    """One rule-based run over DATASETS into a store of its own, a replay selection, plus FAKE_CALLS."""
     tmp = tmp_path_factory.mktemp("sql_analysis")
     hub_dir, db = tmp / "hub", tmp / "catalog.sqlite"
     shutil.copytree(EMBEDDED_HUB, hub_dir)
@@ -75,6 +93,7 @@ def store(tmp_path_factory) -> Path:
         mp.setenv("DYNOSAUR_DESIGNER", "rules")
         pipeline = _pipeline_class()(hub_dir, db)
         assert pipeline.list_hub().success and pipeline.run(DATASETS).success
+        select_replay(db)
     with open_lake(LakeSettings.from_settings(f"sqlite:{db}")) as conn:
         conn.executemany(
             "INSERT INTO llm_calls (request_hash, model, prompt_kind, dataset_id, prompt_tokens, completion_tokens,"
@@ -185,7 +204,8 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
     elif name == "rejections_by_rule.sql":
         assert sum(r["tasks"] for r in rows) == scalar(conn, "SELECT count(*) FROM task_rejections")
     elif name == "corpus_versions.sql":
-        listing, run = rows  # the fixture's listing run, then its run; each dataset written is a snapshot
+        listing, run, replay = rows  # the fixture's listing run, its run, then its replay selection
+        assert replay["datasets"] == 0 and replay["tasks_written"] is None and replay["first_version"] > run["last_version"]
         assert listing["datasets"] == 0 and listing["last_version"] < run["first_version"]
         assert run["first_version"] < run["last_version"] and run["datasets"] == len(DATASETS)
         assert run["tasks_written"] == scalar(conn, "SELECT count(*) FROM instructions") > 0
@@ -199,6 +219,19 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
         first = scalar(conn, "SELECT min(snapshot_id) FROM lake.snapshots() WHERE author = 'dynosaur'")
         conn.execute("SET VARIABLE as_of_version = ?", [first - 1])
         assert run_file(conn, name)[1] == []  # before the run wrote anything
+    elif name == "replay_mix.sql":
+        stage = scalar(conn, "SELECT any_value(stage) FROM replay_stages")
+        assert {r["stage"] for r in rows} == {stage}
+        picks = conn.execute("SELECT r.strategy, i.designer, r.dataset_id FROM replay_selection r "
+                             "JOIN instructions i USING (dataset_id, task_id)").fetchall()
+        assert len(picks) == 2 * 5  # k = 2 for each strategy: the past (everyday-nli) has more tasks
+        by_designer = Counter((strategy, designer) for strategy, designer, _ in picks)
+        assert {(r["strategy"], r["value"]): r["tasks"] for r in rows if r["facet"] == "designer"} == {
+            **by_designer, ("(stage)", "rules"): scalar(conn, "SELECT count(*) FROM replay_stages")}
+        datasets = {(r["strategy"], r["value"]) for r in rows if r["facet"] == "dataset"}
+        assert datasets == {(s, d) for s, _, d in picks} | {("(stage)", REPLAY_STAGE_DATASET)}
+        assert REPLAY_STAGE_DATASET not in {d for _, _, d in picks}
+        assert all(r["share"] == 1.0 for r in rows if r["facet"] == "license")  # one licence per side here
     else:
         raise AssertionError(f"no known value checked for {name}")
 
