@@ -60,7 +60,8 @@ def designer_table(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def front_matter(frame: pl.DataFrame, facts: CardFacts) -> dict[str, Any]:
-    """The YAML header: licences, size category and the `configs` `load_dataset(folder)` reads."""
+    """The YAML header: licences, size category and the `configs` `load_dataset(folder)` reads (JSONL
+    files only: `datasets` loads every config of a folder with one builder, the most common format's)."""
     def config(name: str, kind: str, default: bool = False) -> dict:
         entry = {"config_name": name, "data_files": [{"split": "train", "path": facts.files[kind]}]}
         return {**entry, "default": True} if default else entry
@@ -72,8 +73,7 @@ def front_matter(frame: pl.DataFrame, facts: CardFacts) -> dict[str, Any]:
         "size_categories": [size_category(frame.height)],
         "task_categories": ["text-generation"],
         "tags": ["dynosaur", "instruction-tuning"],
-        "configs": [config("default", "jsonl", default=True), config("full", "parquet"),
-                    config("messages", "messages")],
+        "configs": [config("default", "jsonl", default=True), config("messages", "messages")],
     }
 
 
@@ -96,7 +96,7 @@ def build_card(frame: pl.DataFrame, facts: CardFacts) -> str:
         "",
         "## Files",
         f"- `{facts.files['jsonl']}` (config `default`): instruction, input, output, license, website, taskname",
-        f"- `{facts.files['parquet']}` (config `full`) and `{facts.files['hf_dataset']}/` "
+        f"- `{facts.files['parquet']}` and `{facts.files['hf_dataset']}/` "
         "(`datasets.load_from_disk`): the same plus dataset_id, config, task_id, instance_idx, designer, "
         "model, task_categories",
         f"- `{facts.files['messages']}` (config `messages`): `messages` for chat trainers ({turns}), "

@@ -95,7 +95,7 @@ def test_the_card_lists_every_source_with_its_licence_url_and_count_and_configs_
     assert header["license"] == ["apache-2.0", "cc-by-nc-4.0", "mit"]
     assert header["size_categories"] == ["n<1K"]
     assert [(c["config_name"], c["data_files"][0]["path"]) for c in header["configs"]] == [
-        ("default", "demo.jsonl"), ("full", "demo.parquet"), ("messages", "demo_messages.jsonl")]
+        ("default", "demo.jsonl"), ("messages", "demo_messages.jsonl")]
     for dataset_id, licence, count in [("a/mit", "mit", 3), ("b/nc", "cc-by-nc-4.0", 2), ("c/apache", "apache-2.0", 1)]:
         line = next(line for line in card.splitlines() if line.startswith(f"| {dataset_id} |"))
         assert f"| {licence} | https://huggingface.co/datasets/{dataset_id} | https://{dataset_id}.org |" in line
