@@ -29,6 +29,7 @@ TABLES = {  # the columns that vary between two runs of the same inputs are left
     "instruction_samples": "*",
     "instruction_embeddings": "* EXCLUDE (created_at)",
 }
+STORE_WIDE = "corpus_export, corpus_reports"  # the automation's run after the others (one run, both assets)
 
 
 @pytest.fixture
@@ -65,12 +66,14 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
     assert "ingestion_summary.sql" in done.stdout and "The run " not in done.stdout
     by_make_run = tables(catalog_file(place))
     assert len(by_make_run["instructions"]) > 0
+    exported = tmp_path / "exports" / "dynosaur" / "latest" / "dynosaur.jsonl"  # by the automation's run
+    assert len(exported.read_text().splitlines()) == len(by_make_run["instruction_samples"])
     with dg.DagsterInstance.from_config(place["DAGSTER_HOME"]) as instance:
         (backfill,) = instance.get_backfills()
         runs = instance.get_runs()
         assert {run.tags.get("dagster/backfill") for run in runs} >= {backfill.backfill_id}
         reports = [run for run in runs if run.tags.get("dagster/sensor_name") == "corpus_automation"]
-        assert [sorted(k.to_user_string() for k in run.asset_selection) for run in reports] == [["corpus_reports"]]
+        assert [sorted(k.to_user_string() for k in run.asset_selection) for run in reports] == [STORE_WIDE.split(", ")]
         assert {run.status for run in runs} == {dg.DagsterRunStatus.SUCCESS}  # none left queued by the end
         # the listing, the backfill's one run, then the reports: nothing curated or embedded twice
         assert len(runs) == 3 and runs[-1].job_name == "list_the_hub"
@@ -96,8 +99,8 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
     assert {run.status for run in settled.runs} == {"SUCCESS"}, settled.runs
     labels = [run.label for run in settled.runs]
     assert labels.count("list_the_hub") == 1 and labels.index("list_the_hub") < len(labels) - 2, settled.runs
-    assert [run.label == "corpus_reports" for run in settled.runs][-2:] == [False, True], settled.runs
-    assert sum(run.label not in ("corpus_reports", "list_the_hub") for run in settled.runs) == 1, settled.runs
+    assert [run.label == STORE_WIDE for run in settled.runs][-2:] == [False, True], settled.runs
+    assert sum(run.label not in (STORE_WIDE, "list_the_hub") for run in settled.runs) == 1, settled.runs
     assert tables(catalog_file(sensor)) == by_make_run
 
     from dynosaur_assets.definitions import defs
