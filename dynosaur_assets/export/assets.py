@@ -10,7 +10,7 @@ from dynosaur_assets.automation import after_any_run
 from dynosaur_assets.export.corpus import ExportOutcome, export_corpus
 from dynosaur_assets.export.formats import DYNOSAUR_COLUMNS
 from dynosaur_assets.export.options import ExportOptions, split_list
-from dynosaur_assets.metadata import markdown_table
+from dynosaur_assets.metadata import PREVIEW_ROWS, markdown_table
 from dynosaur_assets.resources import DynosaurDuckDB
 
 GROUP = "export"
@@ -60,7 +60,9 @@ class ExportRunConfig(dg.Config):
     kinds={"duckdb", "polars", "huggingface"},
     automation_condition=after_any_run(),
 )
-def corpus_export(context: dg.AssetExecutionContext, config: ExportRunConfig, duckdb: DynosaurDuckDB) -> dg.MaterializeResult:
+def corpus_export(
+    context: dg.AssetExecutionContext, config: ExportRunConfig, duckdb: DynosaurDuckDB
+) -> dg.MaterializeResult:
     """The corpus (`corpus_instances`: instances without their duplicates) at the latest snapshot that
     changed it, filtered by the run config, as JSONL, Parquet, a `datasets` folder, a conversational
     JSONL and a dataset card, under `exports/<name>/v<snapshot>/` beside the lake's data. Exporting an
@@ -86,5 +88,6 @@ def export_metadata(outcome: ExportOutcome) -> dict:
         "options": dg.MetadataValue.json(manifest["options"]),
     }
     if outcome.frame is not None:
-        metadata["preview"] = dg.MetadataValue.md(markdown_table(outcome.frame.head(5).to_dicts(), list(DYNOSAUR_COLUMNS)))
+        preview = outcome.frame.head(PREVIEW_ROWS).to_dicts()
+        metadata["preview"] = dg.MetadataValue.md(markdown_table(preview, list(DYNOSAUR_COLUMNS)))
     return metadata

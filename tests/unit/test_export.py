@@ -16,11 +16,11 @@ from dynosaur_assets.export import formats
 from dynosaur_assets.export.assets import corpus_export
 from dynosaur_assets.export.corpus import export_corpus
 from dynosaur_assets.export.options import ExportOptions
-from dynosaur_assets.export.read import export_snapshot, read_corpus
+from dynosaur_assets.export.read import NotALake, export_snapshot, read_corpus
 from dynosaur_assets.export.versions import ExportConflict
 from dynosaur_assets.lake import LakeSettings, flush_inlined_rows
 from dynosaur_assets.resources import DynosaurDuckDB
-from dynosaur_assets.store import insert_rows, open_lake, replace_partition, transaction
+from dynosaur_assets.store import connect_store, insert_rows, open_lake, replace_partition, transaction
 
 SOURCES = {"acme/mit-qa": "mit", "acme/nc-news": "cc-by-nc-4.0", "lab/apache-nli": "apache-2.0"}
 DYNOSAUR = ["instruction", "input", "output", "license", "website", "taskname"]
@@ -175,3 +175,9 @@ def test_the_asset_exports_with_its_run_config_and_shows_no_secret(lake, tmp_pat
     files = [p.read_bytes() for p in folder.rglob("*") if p.is_file()]
     assert SECRET not in shown and not any(SECRET.encode() in data for data in files)
     assert "$0.2500 for designing the tasks of these sources ($0.3750" in (folder / "README.md").read_text()
+
+
+def test_a_store_without_snapshots_is_refused_in_one_line(tmp_path):
+    conn = connect_store(None)
+    with pytest.raises(NotALake, match="not a DuckLake: set DYNOSAUR_CATALOG"):
+        export_corpus(conn, tmp_path / "exports", ExportOptions())
