@@ -18,6 +18,7 @@ from dynosaur_assets.design.designer import TaskDesigner  # noqa: E402
 from dynosaur_assets.embed.assets import instruction_embeddings  # noqa: E402
 from dynosaur_assets.embed.resources import InstructionEmbedder  # noqa: E402
 from dynosaur_assets.executors import executor_from_env  # noqa: E402
+from dynosaur_assets.export.assets import corpus_export  # noqa: E402
 from dynosaur_assets.hub.assets import hub_ingestion, hub_listing  # noqa: E402
 from dynosaur_assets.automation import corpus_automation  # noqa: E402
 from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
@@ -62,7 +63,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 defs = dg.Definitions(
     assets=[hub_listing, hub_ingestion, task_designs, curation, instruction_embeddings, corpus_reports,
-            lake_checkpoint, replay_selection],
+            corpus_export, lake_checkpoint, replay_selection],
     asset_checks=quality_checks,
     jobs=[dynosaur_job, hub_listing_job],
     sensors=[new_hub_datasets, corpus_automation],

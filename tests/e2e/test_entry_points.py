@@ -29,6 +29,7 @@ TABLES = {  # the columns that vary between two runs of the same inputs are left
     "instruction_samples": "*",
     "instruction_embeddings": "* EXCLUDE (created_at)",
 }
+STORE_WIDE = ("corpus_export", "corpus_reports", "replay_selection")  # the automation's, after the others (in one run or two)
 
 
 @pytest.fixture
@@ -49,6 +50,11 @@ def make_run(place: dict[str, str], **env: str) -> subprocess.CompletedProcess:
                           text=True, timeout=600, env={**os.environ, **place, **env})
 
 
+def is_store_wide(label: str) -> bool:
+    """A run label (launch.py) of store-wide assets only."""
+    return set(label.split(", ")) <= set(STORE_WIDE)
+
+
 def catalog_file(place: dict[str, str]) -> Path:
     return Path(place["DYNOSAUR_CATALOG"].removeprefix("sqlite:"))
 
@@ -65,16 +71,17 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
     assert "ingestion_summary.sql" in done.stdout and "The run " not in done.stdout
     by_make_run = tables(catalog_file(place))
     assert len(by_make_run["instructions"]) > 0
+    exported = tmp_path / "exports" / "dynosaur" / "latest" / "dynosaur.jsonl"  # by the automation's run
+    assert len(exported.read_text().splitlines()) == len(by_make_run["instruction_samples"])
     with dg.DagsterInstance.from_config(place["DAGSTER_HOME"]) as instance:
         (backfill,) = instance.get_backfills()
         runs = instance.get_runs()
         assert {run.tags.get("dagster/backfill") for run in runs} >= {backfill.backfill_id}
         reports = [run for run in runs if run.tags.get("dagster/sensor_name") == "corpus_automation"]
-        assert [sorted(k.to_user_string() for k in run.asset_selection) for run in reports] == [
-            ["corpus_reports", "replay_selection"]]
+        assert sorted(k.to_user_string() for run in reports for k in run.asset_selection) == list(STORE_WIDE)
         assert {run.status for run in runs} == {dg.DagsterRunStatus.SUCCESS}  # none left queued by the end
-        # the listing, the backfill's one run, then the reports: nothing curated or embedded twice
-        assert len(runs) == 3 and runs[-1].job_name == "list_the_hub"
+        # the listing, the backfill's one run, then the reports and the export: nothing curated or embedded twice
+        assert len(runs) == 2 + len(reports) and runs[-1].job_name == "list_the_hub"
         spans = sorted((record.start_time, record.end_time) for record in instance.get_run_records()
                        if record.start_time and record.end_time)  # runs that ran (not a request still queued)
         assert len(spans) >= 2 and all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # queued one at a time
@@ -92,14 +99,16 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
         while not instance.get_runs(dg.RunsFilter(job_name="dynosaur")) and time.time() - started < 180:
             time.sleep(1)
         settled = wait_until_settled(instance, started, backfill_id="")
-    # the listing, the sensor's run, then the reports; the automation may also draw the empty store's
-    # reports first when it ticks before the sensor has added any partition; nothing is curated twice
+    # the listing, the sensor's run, then the reports and the export; the automation may also draw the
+    # empty store's reports (and export nothing) first when it ticks before the sensor has added any
+    # partition; nothing is curated twice
     assert {run.status for run in settled.runs} == {"SUCCESS"}, settled.runs
     labels = [run.label for run in settled.runs]
-    assert labels.count("list_the_hub") == 1 and labels.index("list_the_hub") < len(labels) - 2, settled.runs
-    automated = ("corpus_reports, replay_selection", "corpus_reports", "replay_selection")
-    assert [run.label in automated for run in settled.runs][-2:] == [False, True], settled.runs
-    assert sum(run.label not in (*automated, "list_the_hub") for run in settled.runs) == 1, settled.runs
+    partitioned = [i for i, label in enumerate(labels) if label != "list_the_hub" and not is_store_wide(label)]
+    assert len(partitioned) == 1 and labels.count("list_the_hub") == 1, settled.runs
+    assert labels.index("list_the_hub") < partitioned[0], settled.runs
+    after = labels[partitioned[0] + 1:]
+    assert all(map(is_store_wide, after)) and sorted(", ".join(after).split(", ")) == list(STORE_WIDE), settled.runs
     assert tables(catalog_file(sensor)) == by_make_run
 
     from dynosaur_assets.definitions import defs
