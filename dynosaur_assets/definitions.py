@@ -18,6 +18,7 @@ from dynosaur_assets.design.designer import TaskDesigner  # noqa: E402
 from dynosaur_assets.embed.assets import instruction_embeddings  # noqa: E402
 from dynosaur_assets.embed.resources import InstructionEmbedder  # noqa: E402
 from dynosaur_assets.executors import executor_from_env  # noqa: E402
+from dynosaur_assets.export.hub_publisher import HubPublisher  # noqa: E402
 from dynosaur_assets.export.assets import corpus_export  # noqa: E402
 from dynosaur_assets.hub.assets import hub_ingestion, hub_listing  # noqa: E402
 from dynosaur_assets.automation import corpus_automation  # noqa: E402
@@ -53,6 +54,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             timeout_s=dg.EnvVar.int("DYNOSAUR_LLM_TIMEOUT_S"),
             requests_per_minute=dg.EnvVar.int("DYNOSAUR_LLM_RPM"),
         ),
+        "hub_publisher": HubPublisher(repo_id=dg.EnvVar("DYNOSAUR_EXPORT_REPO"), token=dg.EnvVar("HF_TOKEN")),
         "instruction_embedder": InstructionEmbedder(
             backend=dg.EnvVar("DYNOSAUR_EMBEDDER"),
             api_key=dg.EnvVar("OPENAI_API_KEY"),

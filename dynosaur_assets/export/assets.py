@@ -2,6 +2,7 @@
 DuckLake snapshot (unpartitioned, materialized by automation after any run)."""
 
 import os
+from dataclasses import replace
 
 import dagster as dg
 from pydantic import Field
@@ -9,8 +10,11 @@ from pydantic import Field
 from dynosaur_assets.automation import after_any_run
 from dynosaur_assets.export.corpus import ExportOutcome, export_corpus
 from dynosaur_assets.export.formats import DYNOSAUR_COLUMNS
+from dynosaur_assets.export.hub_publisher import HubPublisher
+from dynosaur_assets.export.hub_push import HubPushError
 from dynosaur_assets.export.options import ExportOptions, split_list
 from dynosaur_assets.metadata import PREVIEW_ROWS, markdown_table
+from dynosaur_assets.replay.tables import read_replay
 from dynosaur_assets.resources import DynosaurDuckDB
 
 GROUP = "export"
@@ -27,6 +31,7 @@ def environment_choices() -> dict:
         "designers": split_list(env("DYNOSAUR_EXPORT_DESIGNERS", "")),
         "min_instances_per_task": int(env("DYNOSAUR_EXPORT_MIN_PER_TASK") or 1),
         "max_instances_per_task": int(env("DYNOSAUR_EXPORT_MAX_PER_TASK") or 0),
+        "replay_strategy": env("DYNOSAUR_EXPORT_REPLAY", "").strip(),
     }
 
 
@@ -48,10 +53,20 @@ class ExportRunConfig(dg.Config):
                                         description="drop tasks with fewer instances")
     max_instances_per_task: int = Field(default=_DEFAULTS["max_instances_per_task"],
                                         description="keep each task's first n instances by instance_idx (0: all)")
+    replay_strategy: str = Field(default=_DEFAULTS["replay_strategy"], description="a replay strategy "
+                                 "(replay/README.md): export only the latest replay stage's tasks and the past tasks "
+                                 "that strategy replays with them, as one training file, under `<name>-<strategy>`; "
+                                 "empty: the whole corpus")
 
-    def options(self) -> ExportOptions:
-        return ExportOptions.build(self.name, self.licenses, self.task_categories, self.designers,
-                                   self.min_instances_per_task, self.max_instances_per_task)
+    def options(self, conn) -> ExportOptions:
+        """The export's options; with a replay strategy, its folder and tasks are the replay set's."""
+        name, task_ids = self.name, None
+        if self.replay_strategy:
+            replay = read_replay(conn, self.replay_strategy)
+            name, task_ids = f"{self.name}-{self.replay_strategy}", frozenset(replay.stage_tasks + replay.replayed)
+        options = ExportOptions.build(name, self.licenses, self.task_categories, self.designers,
+                                      self.min_instances_per_task, self.max_instances_per_task)
+        return replace(options, task_ids=task_ids)
 
 
 @dg.asset(
@@ -61,17 +76,26 @@ class ExportRunConfig(dg.Config):
     automation_condition=after_any_run(),
 )
 def corpus_export(
-    context: dg.AssetExecutionContext, config: ExportRunConfig, duckdb: DynosaurDuckDB
+    context: dg.AssetExecutionContext, config: ExportRunConfig, duckdb: DynosaurDuckDB, hub_publisher: HubPublisher
 ) -> dg.MaterializeResult:
     """The corpus (`corpus_instances`: instances without their duplicates) at the latest snapshot that
     changed it, filtered by the run config, as JSONL, Parquet, a `datasets` folder, a conversational
     JSONL and a dataset card, under `exports/<name>/v<snapshot>/` beside the lake's data. Exporting an
-    existing version again writes nothing."""
+    existing version again writes nothing. With `DYNOSAUR_EXPORT_REPO` set, the version is pushed to that
+    Hub dataset repo (a failed push fails the step and keeps the files: the next run pushes them)."""
     root = duckdb.reports_dir().parent / EXPORTS_DIR
     with duckdb.get_connection() as conn:
-        outcome = export_corpus(conn, root, config.options())
+        outcome = export_corpus(conn, root, config.options(conn))
     context.log.info(f"export {outcome.status}: {outcome.folder}")
-    return dg.MaterializeResult(metadata=export_metadata(outcome))
+    metadata = export_metadata(outcome)
+    if outcome.status != "empty" and hub_publisher.enabled():
+        try:
+            pushed = hub_publisher.push(outcome.folder, f"Dynosaur export v{outcome.snapshot}")
+        except (HubPushError, ValueError) as error:
+            raise dg.Failure(description=f"export v{outcome.snapshot} is written at {outcome.folder} but was "
+                             f"not pushed: {error}", metadata=metadata) from None
+        metadata |= {"hub_commit": dg.MetadataValue.url(pushed.commit_url), "hub_new_commit": pushed.new_commit}
+    return dg.MaterializeResult(metadata=metadata)
 
 
 def export_metadata(outcome: ExportOutcome) -> dict:

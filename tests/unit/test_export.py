@@ -15,6 +15,7 @@ import pytest
 from dynosaur_assets.export import formats
 from dynosaur_assets.export.assets import corpus_export
 from dynosaur_assets.export.corpus import export_corpus
+from dynosaur_assets.export.hub_publisher import HubPublisher
 from dynosaur_assets.export.options import ExportOptions
 from dynosaur_assets.export.read import NotALake, export_snapshot, read_corpus
 from dynosaur_assets.export.versions import ExportConflict
@@ -162,14 +163,15 @@ def test_the_asset_exports_with_its_run_config_and_shows_no_secret(lake, tmp_pat
     resource = DynosaurDuckDB(database=":memory:", catalog=lake.catalog)
     config = {"ops": {"corpus_export": {"config": {"name": "commercial", "licenses": ["commercial"],
                                                     "max_instances_per_task": 2}}}}
-    result = dg.materialize([corpus_export], resources={"duckdb": resource}, run_config=config)
+    resources = {"duckdb": resource, "hub_publisher": HubPublisher()}
+    result = dg.materialize([corpus_export], resources=resources, run_config=config)
     metadata = result.asset_materializations_for_node("corpus_export")[0].metadata
     folder = Path(metadata["path"].value)
     assert folder.parent == tmp_path / "exports" / "commercial" and folder.name.startswith("v")
     assert metadata["rows"].value == 8 and metadata["source_datasets"].value == 2 and metadata["tasks"].value == 4
     assert metadata["licenses"].value == "apache-2.0, mit" and metadata["status"].value == "written"
     assert "| Task 0 of acme/mit-qa. |" in metadata["preview"].value
-    again = dg.materialize([corpus_export], resources={"duckdb": resource}, run_config=config)
+    again = dg.materialize([corpus_export], resources=resources, run_config=config)
     assert again.asset_materializations_for_node("corpus_export")[0].metadata["status"].value == "unchanged"
     shown = json.dumps({k: str(v.value) for k, v in metadata.items()})
     files = [p.read_bytes() for p in folder.rglob("*") if p.is_file()]
