@@ -15,7 +15,7 @@ from dynosaur_assets.embed.embedder import MINILM_MODEL
 from dynosaur_assets.embed.resources import InstructionEmbedder
 from dynosaur_assets.lake import LakeSettings
 from dynosaur_assets.resources import DynosaurDuckDB
-from dynosaur_assets.store import insert_rows, open_lake, transaction
+from dynosaur_assets.store import SQL_DIR, insert_rows, open_lake, transaction
 
 LABELS = ("labels", "neg", "pos")
 
@@ -204,3 +204,14 @@ def test_the_asset_rewrites_the_table_and_reports_counts(lake):
     assert "Is this review a positive one?" in preview and "new/copy" in preview
     with open_lake(lake, read_only=True) as conn:
         assert dropped(conn) == EXPECTED_EXACT | EXPECTED_NEAR
+
+
+def test_duplicates_sql_counts_by_reason_and_names_the_datasets_that_copy(lake):
+    with open_lake(lake) as conn:
+        rewrite_duplicates(conn, MINILM_MODEL, 0.95)
+        rows = conn.sql((SQL_DIR / "analysis" / "duplicates.sql").read_text()).fetchall()
+    total = sum(len(t[-1]) for t in TASKS)
+    assert rows == [("reason", "exact_instance", None, 3, round(3 / total, 4)),
+                    ("reason", "near_duplicate_instruction", None, 2, round(2 / total, 4)),
+                    ("dataset", "new/copy", "old/src", 2, round(2 / total, 4)),
+                    ("dataset", "unlisted", "old/src", 2, round(2 / total, 4))]  # mid/copy repeats only itself
