@@ -17,7 +17,7 @@ saw comes after those it saw); within a dataset, by task id, then instance index
    sorted). The instance kept is always one that stays in the corpus.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -98,7 +98,6 @@ class DedupOutcome:
     tasks: int
     tasks_compared: int
     near_duplicate_tasks: int
-    near: list[dict] = field(default_factory=list)
 
     @property
     def share_removed(self) -> float:
@@ -194,7 +193,7 @@ def rewrite_duplicates(conn: duckdb.DuckDBPyConnection, model: str, threshold: f
     return DedupOutcome(
         instances=conn.execute("SELECT count(*) FROM instruction_samples").fetchone()[0],
         dropped=duplicate_counts(conn), tasks=conn.execute("SELECT count(*) FROM instructions").fetchone()[0],
-        tasks_compared=compared, near_duplicate_tasks=len(pairs), near=pairs)
+        tasks_compared=compared, near_duplicate_tasks=len(pairs))
 
 
 def duplicate_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
