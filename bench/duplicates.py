@@ -109,7 +109,8 @@ def main() -> None:
     parser.add_argument("--hub", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.hub:
-        print("RESULT " + json.dumps(hub_figures(args.hub, Path(tempfile.mkdtemp(prefix="dynosaur-dedup-hub-")))))
+        with tempfile.TemporaryDirectory(prefix="dynosaur-dedup-hub-") as work:
+            print("RESULT " + json.dumps(hub_figures(args.hub, Path(work))))
         return
     print(f"1-min load {os.getloadavg()[0]:.2f}\n")
     print("| store | instances | exact_instance | near_duplicate_instruction | share removed | tasks "
