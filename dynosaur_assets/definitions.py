@@ -13,6 +13,7 @@ quiet_libraries()
 import dagster as dg  # noqa: E402
 
 from dynosaur_assets.curate.assets import curation  # noqa: E402
+from dynosaur_assets.dedup.assets import corpus_duplicates  # noqa: E402
 from dynosaur_assets.design.assets import task_designs  # noqa: E402
 from dynosaur_assets.design.designer import TaskDesigner  # noqa: E402
 from dynosaur_assets.embed.assets import instruction_embeddings  # noqa: E402
@@ -64,8 +65,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 defs = dg.Definitions(
-    assets=[hub_listing, hub_ingestion, task_designs, curation, instruction_embeddings, corpus_reports,
-            corpus_export, lake_checkpoint, replay_selection],
+    assets=[hub_listing, hub_ingestion, task_designs, curation, instruction_embeddings, corpus_duplicates,
+            corpus_reports, corpus_export, lake_checkpoint, replay_selection],
     asset_checks=quality_checks,
     jobs=[dynosaur_job, hub_listing_job],
     sensors=[new_hub_datasets, corpus_automation],

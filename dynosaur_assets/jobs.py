@@ -1,10 +1,10 @@
 """The jobs the `new_hub_datasets` sensor targets: the Hub's listing, and every partitioned asset for a
-range of `hub_datasets` partitions (the store-wide `corpus_reports`, `replay_selection`, `corpus_export` and
-the lake's `lake_checkpoint` follow by automation, dynosaur_assets/automation.py)."""
+range of `hub_datasets` partitions (the store-wide `corpus_duplicates`, `corpus_reports`, `replay_selection`,
+`corpus_export` and the lake's `lake_checkpoint` follow by automation, dynosaur_assets/automation.py)."""
 
 import dagster as dg
 
-PARTITIONED = (dg.AssetSelection.all() - dg.AssetSelection.groups("reports", "export", "maintenance", "replay")
+PARTITIONED = (dg.AssetSelection.all() - dg.AssetSelection.groups("dedup", "reports", "export", "maintenance", "replay")
                - dg.AssetSelection.assets("hub_listing"))
 
 dynosaur_job = dg.define_asset_job(

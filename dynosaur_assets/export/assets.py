@@ -70,7 +70,7 @@ class ExportRunConfig(dg.Config):
 
 
 @dg.asset(
-    deps=["hub_datasets", "instructions", "instruction_samples"],
+    deps=["hub_datasets", "instructions", "instruction_samples", "corpus_duplicates", "replay_selection"],
     group_name=GROUP,
     kinds={"duckdb", "polars", "huggingface"},
     automation_condition=after_any_run(),

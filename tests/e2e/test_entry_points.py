@@ -29,7 +29,7 @@ TABLES = {  # the columns that vary between two runs of the same inputs are left
     "instruction_samples": "*",
     "instruction_embeddings": "* EXCLUDE (created_at)",
 }
-STORE_WIDE = ("corpus_export", "corpus_reports", "replay_selection")  # the automation's, after the others (in one run or two)
+STORE_WIDE = ("corpus_duplicates", "corpus_export", "corpus_reports", "replay_selection")  # the automation's, after the others (in one run or two)
 
 
 @pytest.fixture

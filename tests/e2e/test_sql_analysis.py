@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from locations import EMBEDDED_HUB, read_lake
+from dynosaur_assets.dedup.assets import corpus_duplicates
 from dynosaur_assets.curate.verbs import verb_noun
 from dynosaur_assets.lake import LakeSettings
 from dynosaur_assets.store import SQL_DIR, open_lake
@@ -41,6 +42,7 @@ COLUMNS = {
     "curation_summary.sql": ["designer", "configs_designed", "proposals", "valid_tasks", "rejections", "instances",
                              "embedded"],
     "datasets_added_per_day.sql": ["day", "datasets", "configs", "kept"],
+    "duplicates.sql": ["kind", "name", "copies_most", "instances", "share_of_corpus"],
     "funnel.sql": ["stage", "count"],
     "funnel_reasons.sql": ["stage", "reason", "count"],
     "ingestion_summary.sql": ["outcome", "datasets", "configs", "samples"],
@@ -82,7 +84,7 @@ def select_replay(db: Path) -> None:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    """One rule-based run over DATASETS into a store of its own, a replay selection, plus FAKE_CALLS."""
+    """One rule-based run over DATASETS into a store of its own, its `corpus_duplicates` and a replay selection, plus FAKE_CALLS."""
     tmp = tmp_path_factory.mktemp("sql_analysis")
     hub_dir, db = tmp / "hub", tmp / "catalog.sqlite"
     shutil.copytree(EMBEDDED_HUB, hub_dir)
@@ -94,6 +96,8 @@ def store(tmp_path_factory) -> Path:
         pipeline = _pipeline_class()(hub_dir, db)
         assert pipeline.list_hub().success and pipeline.run(DATASETS).success
         select_replay(db)
+        from dynosaur_assets.definitions import defs
+        assert dg.materialize([corpus_duplicates], instance=pipeline.instance, resources=defs.resources).success
     with open_lake(LakeSettings.from_settings(f"sqlite:{db}")) as conn:
         conn.executemany(
             "INSERT INTO llm_calls (request_hash, model, prompt_kind, dataset_id, prompt_tokens, completion_tokens,"
@@ -197,6 +201,12 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
         total, failed = conn.execute("SELECT count(*), count(*) FILTER (WHERE NOT success) FROM quality_results").fetchone()
         assert sum(r["checks"] for r in rows) == total > 0
         assert sum(r["failures"] for r in rows) == failed
+    elif name == "duplicates.sql":
+        reasons = dict(conn.execute("SELECT reason, count(*) FROM instance_duplicates GROUP BY reason").fetchall())
+        assert {r["name"]: r["instances"] for r in rows if r["kind"] == "reason"} == reasons
+        copies = dict(conn.execute("SELECT dataset_id, count(*) FROM instance_duplicates "
+                                   "WHERE dataset_id <> kept_dataset_id GROUP BY ALL").fetchall())
+        assert {r["name"]: r["instances"] for r in rows if r["kind"] == "dataset"} == copies
     elif name == "ingestion_summary.sql":
         assert by("outcome")["kept"]["configs"] == scalar(conn, "SELECT count(*) FROM hub_datasets WHERE keep")
     elif name == "curation_summary.sql":
