@@ -4,9 +4,11 @@ tables; the input embeddings are computed once; stages by version and by list; b
 
 import hashlib
 from collections import defaultdict
+from pathlib import Path
 
 import dagster as dg
 import numpy as np
+import polars as pl
 
 from locations import read_lake
 from dynosaur_assets.method import DATA_INPUTS_PER_TASK, REPLAY_STRATEGIES
@@ -110,6 +112,23 @@ def test_two_stages_replay_past_tasks_and_embed_each_input_once(pipeline, monkey
         support = read_replay(conn, "instr_support")
     assert support.stage == third_label and set(support.stage_tasks) == tasks_of(pipeline, THIRD)
     assert support.replayed == selected(pipeline, third_label)["instr_support"]
+
+    exported = export_replay(pipeline, "instr_support")
+    assert exported == set(support.stage_tasks) | set(support.replayed)
+
+
+def export_replay(pipeline, strategy: str) -> set[tuple[str, str]]:
+    """The tasks of the training file `corpus_export` writes for a replay strategy (its Parquet's provenance)."""
+    from dynosaur_assets.definitions import defs
+    from dynosaur_assets.export.assets import corpus_export
+
+    result = dg.materialize([corpus_export], instance=pipeline.instance, resources=defs.resources,
+                            run_config={"ops": {"corpus_export": {"config": {"replay_strategy": strategy}}}})
+    [event] = result.asset_materializations_for_node("corpus_export")
+    folder = Path(event.metadata["path"].value)
+    assert folder.parent.name == f"dynosaur-{strategy}"
+    frame = pl.read_parquet(folder / f"dynosaur-{strategy}.parquet")
+    return set(frame.select("dataset_id", "task_id").unique().iter_rows())
 
 
 def test_stages_by_version_and_by_list_and_settings_that_fail(pipeline, monkeypatch):
