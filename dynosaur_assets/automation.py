@@ -34,14 +34,21 @@ def _any_deps_in_a_run() -> dg.AutomationCondition:
         "any_deps_in_a_run")
 
 
-def after_any_run() -> dg.AutomationCondition:
+def after_any_run(*store_wide_deps: str) -> dg.AutomationCondition:
     """The store-wide reports follow every run that updated a table they draw, once nothing they read
     is in progress; unlike `eager` they do not wait for datasets left unmaterialized (a budget stop
     leaves some until the next run), since they draw whatever the store holds. On an instance whose
     sensor first looks after the first run has ended (that look counts as handled), they are drawn
-    because they are missing while everything they read is there."""
+    because they are missing while everything they read is there.
+
+    `store_wide_deps`: dependencies that follow runs by this same condition. The automation requests
+    them in the same run as this asset, so their update is not a reason to run again (it was, once:
+    the export ran twice after each run)."""
+    updated = dg.AutomationCondition.any_deps_updated()
+    if store_wide_deps:
+        updated = updated.ignore(dg.AssetSelection.assets(*store_wide_deps))
     return (
-        (dg.AutomationCondition.any_deps_updated().since_last_handled()
+        (updated.since_last_handled()
          | (dg.AutomationCondition.missing() & ~dg.AutomationCondition.any_deps_missing()))
         & ~_any_deps_in_a_run()
         & ~dg.AutomationCondition.run_in_progress()

@@ -73,7 +73,7 @@ class ExportRunConfig(dg.Config):
     deps=["hub_datasets", "instructions", "instruction_samples", "corpus_duplicates", "replay_selection"],
     group_name=GROUP,
     kinds={"duckdb", "polars", "huggingface"},
-    automation_condition=after_any_run(),
+    automation_condition=after_any_run("corpus_duplicates", "replay_selection"),
 )
 def corpus_export(
     context: dg.AssetExecutionContext, config: ExportRunConfig, duckdb: DynosaurDuckDB, hub_publisher: HubPublisher

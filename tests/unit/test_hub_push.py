@@ -118,6 +118,7 @@ def test_a_wrong_token_is_a_clear_error_without_the_token(tmp_path, caplog):
     folder = write_export(tmp_path / "export", ROWS)
     assert constants.HF_HUB_OFFLINE  # this process is offline, as a local run is
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="huggingface_hub")  # quiet_libraries() may have raised its level
     with serve_hub(tmp_path / "hub", return_server=True, tokens={TOKEN}) as server:
         with pytest.raises(HubPushError) as raised:
             push_export(folder, REPO, SENTINEL, endpoint=server.url)
