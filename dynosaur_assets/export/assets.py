@@ -27,6 +27,7 @@ def environment_choices() -> dict:
         "designers": split_list(env("DYNOSAUR_EXPORT_DESIGNERS", "")),
         "min_instances_per_task": int(env("DYNOSAUR_EXPORT_MIN_PER_TASK") or 1),
         "max_instances_per_task": int(env("DYNOSAUR_EXPORT_MAX_PER_TASK") or 0),
+        "reviewed": env("DYNOSAUR_EXPORT_REVIEWED") or "skip_rejected",
     }
 
 
@@ -48,14 +49,16 @@ class ExportRunConfig(dg.Config):
                                         description="drop tasks with fewer instances")
     max_instances_per_task: int = Field(default=_DEFAULTS["max_instances_per_task"],
                                         description="keep each task's first n instances by instance_idx (0: all)")
+    reviewed: str = Field(default=_DEFAULTS["reviewed"], description="skip_rejected: leave out tasks whose final "
+                          "verdict (task_verdicts: review or human override) is wrong_*; all: keep them")
 
     def options(self) -> ExportOptions:
         return ExportOptions.build(self.name, self.licenses, self.task_categories, self.designers,
-                                   self.min_instances_per_task, self.max_instances_per_task)
+                                   self.min_instances_per_task, self.max_instances_per_task, self.reviewed)
 
 
 @dg.asset(
-    deps=["hub_datasets", "instructions", "instruction_samples"],
+    deps=["hub_datasets", "instructions", "instruction_samples", "task_reviews"],
     group_name=GROUP,
     kinds={"duckdb", "polars", "huggingface"},
     automation_condition=after_any_run(),
