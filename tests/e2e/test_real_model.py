@@ -37,6 +37,7 @@ def llama():
 @pytest.fixture
 def real_model_env(monkeypatch, llama):
     monkeypatch.setenv("DYNOSAUR_DESIGNER", "openai")
+    monkeypatch.setenv("DYNOSAUR_REVIEWER", "off")  # the design test counts design requests; reviews are tested below
     monkeypatch.setenv("OPENAI_API_KEY", "x")
     monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
     monkeypatch.setenv("DYNOSAUR_MODEL", llama.model_path.name)
