@@ -1,6 +1,7 @@
 """Reading a reviewer's reply into a verdict, without ever raising and never guessing one.
 
-A reply may be JSON, JSON in Markdown fences or in prose, a Python dict literal, or a `verdict: x`
+A reply may be JSON, JSON in Markdown fences or in prose, a Python dict literal (the verdict under
+`verdict`, or `category` as small models name it), or a `verdict: x`
 line in a reply without braces; the category may be in any case, with spaces or hyphens for
 underscores. Anything else is a counted parse error: `truncated` (finish_reason `length`),
 `empty_response`, `malformed_json` (braces but no readable object, e.g. JSON cut short),
@@ -65,13 +66,13 @@ def _checked(value: str, reason: object) -> ParsedVerdict:
 
 
 def _verdict_value(value: object) -> str | None:
-    """The `verdict` (any case) of a dict, or of a one-item list holding one."""
+    """The `verdict` (else the `category`; keys in any case) of a dict, or of a one-item list holding one."""
     if isinstance(value, list) and len(value) == 1:
         value = value[0]
     if not isinstance(value, dict):
         return None
     keys = {str(key).strip().lower(): item for key, item in value.items()}
-    item = keys.get("verdict")
+    item = keys.get("verdict", keys.get("category"))
     return item if isinstance(item, str) else None
 
 

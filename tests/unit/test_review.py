@@ -26,6 +26,7 @@ TASK = review_task("acme/mmlu", "t1", "acme/mmlu", "Pick the answer letter.", ["
     ('I looked at it. {"verdict": "Wrong Output", "reason": "x"} Hope this helps.', "wrong_output", "x"),
     ("{'VERDICT': 'WRONG-INSTRUCTION', 'Reason': 'no blank'}", "wrong_instruction", "no blank"),
     ('[{"verdict": "reasonable"}]', "reasonable", ""),
+    ('{\n  "category": "wrong_input",\n  "reason": "no options"\n}', "wrong_input", "no options"),
     ("Verdict: wrong_input\nReason: the letter needs the options", "wrong_input", "the letter needs the options"),
 ])
 def test_verdicts_in_fences_prose_and_any_case_are_read(text, verdict, reason):
@@ -39,7 +40,8 @@ def test_verdicts_in_fences_prose_and_any_case_are_read(text, verdict, reason):
     ("", "stop", "empty_response"),
     (None, "stop", "empty_response"),
     ('{"verdict": "completely reasonable", "reason": "x"}', "stop", "unknown_verdict"),
-    ('{"category": "reasonable"}', "stop", "no_verdict_found"),
+    ('{"label": "reasonable"}', "stop", "no_verdict_found"),
+    ('{"category": "neutral", "reason": "x"}', "stop", "unknown_verdict"),
     ("The task looks reasonable to me.", "stop", "no_verdict_found"),
     ("verdict: maybe", "stop", "unknown_verdict"),
 ])
