@@ -31,6 +31,8 @@ from dynosaur_assets.maintain.assets import lake_checkpoint  # noqa: E402
 from dynosaur_assets.replay.assets import replay_selection  # noqa: E402
 from dynosaur_assets.reports.assets import corpus_reports  # noqa: E402
 from dynosaur_assets.resources import DynosaurDuckDB  # noqa: E402
+from dynosaur_assets.review.assets import task_reviews  # noqa: E402
+from dynosaur_assets.review.reviewer import TaskReviewer  # noqa: E402
 
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:
@@ -56,6 +58,16 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             requests_per_minute=dg.EnvVar.int("DYNOSAUR_LLM_RPM"),
         ),
         "hub_publisher": HubPublisher(repo_id=dg.EnvVar("DYNOSAUR_EXPORT_REPO"), token=dg.EnvVar("HF_TOKEN")),
+        "task_reviewer": TaskReviewer(
+            reviewer=dg.EnvVar("DYNOSAUR_REVIEWER"),
+            designer=dg.EnvVar("DYNOSAUR_DESIGNER"),
+            api_key=dg.EnvVar("OPENAI_API_KEY"),
+            base_url=dg.EnvVar("OPENAI_BASE_URL"),
+            model=dg.EnvVar("DYNOSAUR_MODEL"),
+            response_format=dg.EnvVar("DYNOSAUR_RESPONSE_FORMAT"),
+            timeout_s=dg.EnvVar.int("DYNOSAUR_LLM_TIMEOUT_S"),
+            requests_per_minute=dg.EnvVar.int("DYNOSAUR_LLM_RPM"),
+        ),
         "instruction_embedder": InstructionEmbedder(
             backend=dg.EnvVar("DYNOSAUR_EMBEDDER"),
             api_key=dg.EnvVar("OPENAI_API_KEY"),
@@ -65,8 +77,8 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 
 defs = dg.Definitions(
-    assets=[hub_listing, hub_ingestion, task_designs, curation, instruction_embeddings, corpus_duplicates,
-            corpus_reports, corpus_export, lake_checkpoint, replay_selection],
+    assets=[hub_listing, hub_ingestion, task_designs, curation, instruction_embeddings, task_reviews,
+            corpus_duplicates, corpus_reports, corpus_export, lake_checkpoint, replay_selection],
     asset_checks=quality_checks,
     jobs=[dynosaur_job, hub_listing_job],
     sensors=[new_hub_datasets, corpus_automation],

@@ -147,6 +147,52 @@ CREATE TABLE IF NOT EXISTS instruction_samples (
     -- key: (dataset_id, task_id, instance_idx)
 );
 
+-- Review (dynosaur_assets/review): one automatic verdict per valid task, in the paper's human-evaluation
+-- categories. Replaced per dataset by `task_reviews`; the LLM's reply is the llm_calls row of request_hash.
+CREATE TABLE IF NOT EXISTS task_reviews (
+    dataset_id    VARCHAR NOT NULL,
+    task_id       VARCHAR NOT NULL,
+    verdict       VARCHAR NOT NULL,   -- reasonable | wrong_input | wrong_output | wrong_instruction
+                                      -- | not_reviewed (no LLM, budget, failed call) | unparsed
+    reason        VARCHAR,            -- the reviewer's one line; why not reviewed; the parse error and its text
+    reviewer      VARCHAR,            -- the model; NULL when no call was made
+    request_hash  VARCHAR,            -- the llm_calls row (prompt_kind 'review') holding the raw reply
+    parse_error   VARCHAR,            -- for `unparsed`: truncated, empty_response, malformed_json, ...
+    reviewed_at   TIMESTAMP NOT NULL
+    -- key: (dataset_id, task_id)
+);
+
+-- Review: human decisions, filled by a user (SQL or `python -m dynosaur_assets.review.overrides load
+-- file.csv`), never written by an asset. The latest per task (decided_at) wins in task_verdicts.
+CREATE TABLE IF NOT EXISTS task_review_overrides (
+    dataset_id  VARCHAR NOT NULL,
+    task_id     VARCHAR NOT NULL,
+    verdict     VARCHAR NOT NULL,   -- reasonable | wrong_input | wrong_output | wrong_instruction
+    who         VARCHAR NOT NULL,
+    decided_at  TIMESTAMP NOT NULL,
+    note        VARCHAR
+);
+
+-- Review: the final verdict of every valid task: the latest human override, else the automatic review.
+-- source: override | review (one of the four categories) | not_reviewed (no review row, not_reviewed,
+-- unparsed). Overrides whose verdict is not one of the four categories are ignored.
+CREATE VIEW IF NOT EXISTS task_verdicts AS
+    WITH latest AS (
+        SELECT dataset_id, task_id, verdict, who, decided_at, note FROM task_review_overrides
+        WHERE verdict IN ('reasonable', 'wrong_input', 'wrong_output', 'wrong_instruction')
+        QUALIFY row_number() OVER (PARTITION BY dataset_id, task_id ORDER BY decided_at DESC, who) = 1
+    )
+    SELECT i.dataset_id, i.task_id,
+           coalesce(o.verdict, r.verdict, 'not_reviewed') AS verdict,
+           CASE WHEN o.verdict IS NOT NULL THEN 'override'
+                WHEN r.verdict IN ('reasonable', 'wrong_input', 'wrong_output', 'wrong_instruction') THEN 'review'
+                ELSE 'not_reviewed' END AS source,
+           r.verdict AS review_verdict, r.reason, r.reviewer,
+           o.who AS overridden_by, o.decided_at AS overridden_at, o.note
+    FROM instructions i
+    LEFT JOIN task_reviews r ON r.dataset_id = i.dataset_id AND r.task_id = i.task_id
+    LEFT JOIN latest o ON o.dataset_id = i.dataset_id AND o.task_id = i.task_id;
+
 -- Step 5: one vector per distinct instruction text and model; never computed twice.
 CREATE TABLE IF NOT EXISTS instruction_embeddings (
     instruction_hash  VARCHAR NOT NULL,   -- sha256 of the instruction text

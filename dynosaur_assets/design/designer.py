@@ -78,7 +78,7 @@ class TaskDesigner(dg.ConfigurableResource):
         if chosen == "rules":
             return DesignRun("rules", {s.task_name: rules_replies(s) for s in sources})
         client = DesignClient(self.api_key, DuckDBCallStore(conn), self.settings(budget_usd, concurrency),
-                              PriceTable(self.prices_file or None), progress=_progress_logger(log))
+                              PriceTable(self.prices_file or None), progress=progress_logger(log))
         return self._design_with_llm(client, sources)
 
     def estimate(self, sources: dict[str, list[TaskSource]], conn: duckdb.DuckDBPyConnection) -> dict[str, dict]:
@@ -153,7 +153,7 @@ class TaskDesigner(dg.ConfigurableResource):
         return run
 
 
-def _progress_logger(log: logging.Logger):
+def progress_logger(log: logging.Logger):
     def report(progress: Progress) -> None:
         log.info(
             f"LLM calls {progress.done}/{progress.total} (cache hits {progress.cache_hits}, failed {progress.failed}), "

@@ -76,6 +76,7 @@ class ClientSettings:
     response_format: str = "auto"
     budget_usd: float | None = None
     progress_every_s: float = 5.0
+    json_schema_format: dict | None = None  # the `json_schema` response format; None: the task design schema
 
     def __post_init__(self) -> None:
         if self.response_format not in RESPONSE_FORMATS:
@@ -93,7 +94,8 @@ class ClientSettings:
         params: dict = {"temperature": self.temperature, "max_tokens": self.max_tokens}
         chosen = response_format or self.first_format()
         if chosen != "none":
-            params["response_format"] = task_schema_format() if chosen == "json_schema" else {"type": chosen}
+            schema = self.json_schema_format or task_schema_format()
+            params["response_format"] = schema if chosen == "json_schema" else {"type": chosen}
         return params
 
 

@@ -56,7 +56,7 @@ def parse_response(text: str | None, finish_reason: str | None = None) -> Parsed
     if not raw.strip():
         return ParsedResponse(raw, error="empty_response")
     first = None
-    for value in _candidate_values(raw):
+    for value in candidate_values(raw):
         entries = _task_entries(value)
         if entries:
             return _read_entries(raw, entries)
@@ -69,7 +69,7 @@ def parse_response(text: str | None, finish_reason: str | None = None) -> Parsed
     return ParsedResponse(raw, error="not_a_task_dict", detail=f"found {_preview(first)}")
 
 
-def _candidate_values(text: str) -> Iterator[object]:
+def candidate_values(text: str) -> Iterator[object]:
     """Values parsed from the reply, most likely first: fenced blocks, the whole text, each `{...}`/`[...]`."""
     pieces = [match.group(1) for match in _FENCE.finditer(text)] + [text]
     for piece in pieces:

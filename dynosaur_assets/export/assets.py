@@ -32,6 +32,7 @@ def environment_choices() -> dict:
         "min_instances_per_task": int(env("DYNOSAUR_EXPORT_MIN_PER_TASK") or 1),
         "max_instances_per_task": int(env("DYNOSAUR_EXPORT_MAX_PER_TASK") or 0),
         "replay_strategy": env("DYNOSAUR_EXPORT_REPLAY", "").strip(),
+        "reviewed": env("DYNOSAUR_EXPORT_REVIEWED") or "skip_rejected",
     }
 
 
@@ -57,6 +58,8 @@ class ExportRunConfig(dg.Config):
                                  "(replay/README.md): export only the latest replay stage's tasks and the past tasks "
                                  "that strategy replays with them, as one training file, under `<name>-<strategy>`; "
                                  "empty: the whole corpus")
+    reviewed: str = Field(default=_DEFAULTS["reviewed"], description="skip_rejected: leave out tasks whose final "
+                          "verdict (task_verdicts: review or human override) is wrong_*; all: keep them")
 
     def options(self, conn) -> ExportOptions:
         """The export's options; with a replay strategy, its folder and tasks are the replay set's."""
@@ -65,12 +68,13 @@ class ExportRunConfig(dg.Config):
             replay = read_replay(conn, self.replay_strategy)
             name, task_ids = f"{self.name}-{self.replay_strategy}", frozenset(replay.stage_tasks + replay.replayed)
         options = ExportOptions.build(name, self.licenses, self.task_categories, self.designers,
-                                      self.min_instances_per_task, self.max_instances_per_task)
+                                      self.min_instances_per_task, self.max_instances_per_task, self.reviewed)
         return replace(options, task_ids=task_ids)
 
 
 @dg.asset(
-    deps=["hub_datasets", "instructions", "instruction_samples", "corpus_duplicates", "replay_selection"],
+    deps=["hub_datasets", "instructions", "instruction_samples", "task_reviews", "corpus_duplicates",
+          "replay_selection"],
     group_name=GROUP,
     kinds={"duckdb", "polars", "huggingface"},
     automation_condition=after_any_run("corpus_duplicates", "replay_selection"),

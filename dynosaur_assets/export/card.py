@@ -109,6 +109,9 @@ def build_card(frame: pl.DataFrame, facts: CardFacts) -> str:
         f"${facts.cost_sources_usd:.4f} for designing the tasks of these sources "
         f"(${facts.cost_total_usd:.4f} for the whole store at this snapshot), from `llm_calls`.",
         "",
+        "## Review",
+        review_statement(frame, facts.options),
+        "",
         "## Filters",
         _markdown(pl.DataFrame({"filter": list(facts.options.describe()),
                                 "value": [_value(v) for v in facts.options.describe().values()]})),
@@ -119,6 +122,17 @@ def build_card(frame: pl.DataFrame, facts: CardFacts) -> str:
             .alias("url")).select("dataset_id", "license", "url", "website", "configs", "tasks", "instances")),
         "",
     ])
+
+
+def review_statement(frame: pl.DataFrame, options: ExportOptions) -> str:
+    """What the export did with reviewed tasks, and the exported tasks per final verdict and its source."""
+    rule = ("Tasks whose final verdict (the automatic review, or a human override) is `wrong_input`, "
+            "`wrong_output` or `wrong_instruction` are left out." if options.reviewed == "skip_rejected" else
+            "Tasks are kept whatever their review verdict (`reviewed: all`).")
+    tasks = (frame.select("dataset_id", "task_id", pl.col("verdict").fill_null("not_reviewed"),
+                          pl.col("verdict_source").fill_null("not_reviewed")).unique()
+             .group_by("verdict", "verdict_source").agg(pl.len().alias("tasks")).sort("verdict", "verdict_source"))
+    return f"{rule} Exported tasks by final verdict:\n\n{_markdown(tasks)}"
 
 
 def _value(value: Any) -> str:

@@ -1,9 +1,10 @@
 """An export's filters over the corpus frame (export/read.py's columns): row filters first (licence,
-task categories, designer, chosen tasks), then the per-task limits on what is left."""
+task categories, designer, chosen tasks, review verdict), then the per-task limits on what is left."""
 
 import polars as pl
 
 from dynosaur_assets.export.options import ExportOptions
+from dynosaur_assets.review.prompts import REJECTIONS
 
 TASK_KEY = ("dataset_id", "task_id")
 
@@ -17,7 +18,8 @@ def apply_filters(frame: pl.DataFrame, options: ExportOptions) -> pl.DataFrame:
 def row_filter(options: ExportOptions) -> pl.Expr:
     """One expression for every row-level filter; an empty set keeps every row. An instance's licence is
     its own `license` (its source card's), and a source with no task category never matches a category
-    filter."""
+    filter. With `reviewed` `skip_rejected`, a task whose final `verdict` is a rejection is left out
+    (not reviewed, unparsed or without a verdict: kept)."""
     conditions = [pl.lit(True)]
     if options.licenses:
         conditions.append(pl.col("license").is_in(sorted(options.licenses)))
@@ -29,6 +31,8 @@ def row_filter(options: ExportOptions) -> pl.Expr:
     if options.task_ids is not None:
         chosen = [f"{dataset_id}\x00{task_id}" for dataset_id, task_id in options.task_ids]
         conditions.append(pl.concat_str("dataset_id", pl.lit("\x00"), "task_id").is_in(chosen))
+    if options.reviewed == "skip_rejected":
+        conditions.append(~pl.col("verdict").is_in(list(REJECTIONS)).fill_null(False))
     return pl.all_horizontal(conditions)
 
 

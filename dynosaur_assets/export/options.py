@@ -20,6 +20,7 @@ COMMERCIAL_LICENSES = frozenset({
 LICENSE_PRESETS = {"commercial": COMMERCIAL_LICENSES}
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 RESERVED_NAMES = frozenset({"latest"})
+REVIEWED_CHOICES = ("skip_rejected", "all")  # tasks whose final verdict is wrong_*: left out, or kept
 
 
 class ExportOptionsError(ValueError):
@@ -31,7 +32,8 @@ class ExportOptions:
     """An export's name and filters. Empty licence / category / designer sets keep everything; a
     licence entry may be a preset name (`commercial`). `max_per_task` 0 keeps every instance;
     otherwise a task keeps its first n by instance_idx. `task_ids` (dataset_id, task_id) pairs, when
-    given, keep only those tasks (the place for a replay selection's stage + replay)."""
+    given, keep only those tasks (the place for a replay selection's stage + replay). `reviewed`
+    `skip_rejected` leaves out tasks whose final verdict (task_verdicts) is a rejection; `all` keeps them."""
 
     name: str = "dynosaur"
     licenses: frozenset[str] = frozenset()
@@ -40,8 +42,12 @@ class ExportOptions:
     min_per_task: int = 1
     max_per_task: int = 0
     task_ids: frozenset[tuple[str, str]] | None = field(default=None)
+    reviewed: str = "skip_rejected"
 
     def __post_init__(self) -> None:
+        if self.reviewed not in REVIEWED_CHOICES:
+            raise ExportOptionsError(f"reviewed (DYNOSAUR_EXPORT_REVIEWED) must be one of "
+                                     f"{', '.join(REVIEWED_CHOICES)}, got {self.reviewed!r}")
         if not _NAME.fullmatch(self.name) or self.name in RESERVED_NAMES:
             raise ExportOptionsError(f"export name {self.name!r}: use letters, digits, '.', '_' or '-' "
                                      f"(starting with a letter or digit), not {sorted(RESERVED_NAMES)}")
@@ -54,10 +60,10 @@ class ExportOptions:
 
     @classmethod
     def build(cls, name: str, licenses: list[str] = (), task_categories: list[str] = (), designers: list[str] = (),
-              min_per_task: int = 1, max_per_task: int = 0) -> "ExportOptions":
+              min_per_task: int = 1, max_per_task: int = 0, reviewed: str = "skip_rejected") -> "ExportOptions":
         """Options from run config lists: blanks dropped, licences lower-cased with presets expanded."""
         return cls(name.strip(), expand_licenses(licenses), _clean(task_categories), _clean(designers),
-                   min_per_task, max_per_task)
+                   min_per_task, max_per_task, reviewed=reviewed.strip())
 
     def describe(self) -> dict:
         """The filters as plain JSON values (for the card, the manifest and the hash); presets expanded."""
@@ -68,6 +74,7 @@ class ExportOptions:
             "min_instances_per_task": self.min_per_task,
             "max_instances_per_task": self.max_per_task or "no limit",
             "tasks": f"{len(self.task_ids)} chosen" if self.task_ids is not None else "all",
+            "reviewed": self.reviewed,
         }
 
     def digest(self) -> str:

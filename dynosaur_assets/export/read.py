@@ -7,7 +7,8 @@ import polars as pl
 from dynosaur_assets.lake import LAKE
 
 # What the export reads: the view and the tables behind it, and the tables it joins.
-READ_TABLES = ("corpus_instances", "instruction_samples", "instance_duplicates", "instructions", "hub_datasets")
+READ_TABLES = ("corpus_instances", "instruction_samples", "instance_duplicates", "instructions", "hub_datasets",
+               "task_verdicts", "task_reviews", "task_review_overrides")
 # Snapshot changes that rearrange files without changing any row (CHECKPOINT and its parts).
 LAYOUT_ONLY_CHANGES = frozenset({"flushed_inlined", "merge_adjacent", "rewrite_delete"})
 
@@ -42,16 +43,19 @@ def _catalog_names(conn: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> 
 
 def read_corpus(conn: duckdb.DuckDBPyConnection, snapshot: int) -> pl.DataFrame:
     """Every instance of `corpus_instances` at the snapshot, ordered by (dataset_id, task_id,
-    instance_idx), with its task's designer and model and its source's card licence and task categories."""
+    instance_idx), with its task's designer and model, its source's card licence and task categories,
+    and its task's final review verdict and where it came from (task_verdicts)."""
     at = f"AT (VERSION => {int(snapshot)})"
     return conn.execute(f"""
         SELECT c.dataset_id, c.config, c.task_id, c.instance_idx,
                c.instruction, c.input, c.output, c.license, c.website, c.taskname,
                i.designer, i.model, h.license AS source_license,
-               coalesce(h.task_categories, []::VARCHAR[]) AS task_categories
+               coalesce(h.task_categories, []::VARCHAR[]) AS task_categories,
+               v.verdict, v.source AS verdict_source
         FROM corpus_instances AS c {at}
         JOIN instructions AS i {at} ON i.dataset_id = c.dataset_id AND i.task_id = c.task_id
         LEFT JOIN hub_datasets AS h {at} ON h.dataset_id = c.dataset_id AND h.config = c.config
+        LEFT JOIN task_verdicts AS v {at} ON v.dataset_id = c.dataset_id AND v.task_id = c.task_id
         ORDER BY c.dataset_id, c.task_id, c.instance_idx""").pl()
 
 

@@ -39,6 +39,7 @@ with dg.DagsterInstance.ephemeral() as instance:
 @pytest.fixture
 def llm_env(monkeypatch):
     monkeypatch.setenv("DYNOSAUR_DESIGNER", "auto")
+    monkeypatch.setenv("DYNOSAUR_REVIEWER", "off")  # these tests count design requests; tests/e2e/test_review.py reviews
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     with serve_openai() as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)

@@ -3,6 +3,8 @@ serving SmolLM2-135M-Instruct (installed by `make test`: the `llm-server` extra)
 in tests/servers/openai_server.py stays the place for faults and speed; this one proves compatibility
 (string message content, the response-format fallback, server-reported token counts)."""
 
+from collections import Counter
+
 import pytest
 
 from locations import read_lake
@@ -12,6 +14,7 @@ from dynosaur_assets.design.call_store import InMemoryCallStore
 from dynosaur_assets.design.llm_client import DesignClient
 from dynosaur_assets.hub.task_sources import load_task_sources
 from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS
+from dynosaur_assets.review.prompts import VERDICTS
 from servers.llama_server import serve_llama
 
 DATASETS = ["acme-nlp/everyday-nli", "dyno-demo/product-reviews", "dyno-demo/recipe-cards"]
@@ -37,6 +40,7 @@ def llama():
 @pytest.fixture
 def real_model_env(monkeypatch, llama):
     monkeypatch.setenv("DYNOSAUR_DESIGNER", "openai")
+    monkeypatch.setenv("DYNOSAUR_REVIEWER", "off")  # the design test counts design requests; reviews are tested below
     monkeypatch.setenv("OPENAI_API_KEY", "x")
     monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
     monkeypatch.setenv("DYNOSAUR_MODEL", llama.model_path.name)
@@ -81,3 +85,29 @@ def test_the_pipeline_designs_with_a_real_model_and_never_pays_twice(pipeline, r
     design = second.asset_materializations_for_node("task_designs")[0]
     assert design.metadata["llm/requests_sent"].value == 0 and design.metadata["llm/cache_hits"].value == PROMPTS
     assert real_model_env.completions_served() - served == PROMPTS + 1
+
+
+def test_every_review_by_a_real_model_is_a_verdict_or_a_counted_unparsed(pipeline, monkeypatch, llama):
+    """Format robustness, not quality: the rule designer's tasks reviewed by SmolLM2 (json_object after the
+    fallback); each task ends as one of the four verdicts or `unparsed` with its reason, nothing crashes."""
+    monkeypatch.setenv("DYNOSAUR_DESIGNER", "rules")
+    monkeypatch.setenv("DYNOSAUR_REVIEWER", "openai")
+    monkeypatch.setenv("OPENAI_API_KEY", "x")
+    monkeypatch.setenv("OPENAI_BASE_URL", llama.base_url)
+    monkeypatch.setenv("DYNOSAUR_MODEL", llama.model_path.name)
+    config = {"ops": {"task_reviews": {"config": {"llm_concurrency": 1}}}}
+    result = pipeline.run(DATASETS, run_config=config)
+    assert result.success
+    rows = pipeline.query("""
+        SELECT r.verdict, r.parse_error, c.response_text, c.error FROM task_reviews r
+        JOIN llm_calls c USING (request_hash) WHERE c.prompt_kind = 'review'""")
+    tasks = pipeline.query("SELECT count(*) FROM instructions")[0][0]
+    assert len(rows) == tasks > 0 and all(error is None for *_, error in rows)
+    assert {verdict for verdict, *_ in rows} <= {*VERDICTS, "unparsed"}
+    assert all((verdict == "unparsed") == (parse_error is not None) for verdict, parse_error, *_ in rows)
+    metadata = result.asset_materializations_for_node("task_reviews")[0].metadata
+    unparsed = sum(verdict == "unparsed" for verdict, *_ in rows)
+    assert metadata["unparsed"].value == unparsed
+    print(f"\nreal model reviews: {tasks - unparsed}/{tasks} parsed ({(tasks - unparsed) / tasks:.0%}); "
+          f"verdicts {sorted(Counter(v for v, *_ in rows).items())}; errors "
+          f"{sorted(Counter(e for _, e, *_ in rows if e).items())}")

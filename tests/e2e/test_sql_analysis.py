@@ -50,6 +50,7 @@ COLUMNS = {
     "label_balance.sql": ["dataset_id", "task_id", "num_labels", "instances", "top_output", "top_output_share"],
     "quality_failures_over_time.sql": ["day", "suite", "check_name", "severity", "failures", "checks"],
     "replay_mix.sql": ["stage", "strategy", "facet", "value", "tasks", "share"],
+    "review_verdicts.sql": ["facet", "value", "verdict", "tasks", "overridden", "share"],
     "rejections_by_rule.sql": ["rule", "tasks", "configs"],
     "tasks_by_designer.sql": ["designer", "model", "tasks", "instances"],
     "tasks_by_license.sql": ["license", "datasets", "tasks", "instances"],
@@ -84,7 +85,8 @@ def select_replay(db: Path) -> None:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> Path:
-    """One rule-based run over DATASETS into a store of its own, its `corpus_duplicates` and a replay selection, plus FAKE_CALLS."""
+    """One rule-based run over DATASETS into a store of its own, its `corpus_duplicates` and a replay selection,
+    plus FAKE_CALLS and one human review override (the first task by id: reasonable)."""
     tmp = tmp_path_factory.mktemp("sql_analysis")
     hub_dir, db = tmp / "hub", tmp / "catalog.sqlite"
     shutil.copytree(EMBEDDED_HUB, hub_dir)
@@ -104,6 +106,8 @@ def store(tmp_path_factory) -> Path:
             " cached_tokens, cost_usd, latency_s, attempts, created_at) VALUES (?, ?, 'aware', ?, ?, ?, 0, ?, 1.0, 1, ?)",
             FAKE_CALLS,
         )
+        conn.execute("INSERT INTO task_review_overrides SELECT dataset_id, task_id, 'reasonable', 'ana', "
+                     "TIMESTAMP '2026-01-02', NULL FROM instructions ORDER BY task_id LIMIT 1")
     return db
 
 
@@ -242,6 +246,19 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
         assert datasets == {(s, d) for s, _, d in picks} | {("(stage)", REPLAY_STAGE_DATASET)}
         assert REPLAY_STAGE_DATASET not in {d for _, _, d in picks}
         assert all(r["share"] == 1.0 for r in rows if r["facet"] == "license")  # one licence per side here
+    elif name == "review_verdicts.sql":
+        tasks = scalar(conn, "SELECT count(*) FROM instructions")
+        overall = {r["verdict"]: r for r in rows if r["facet"] == "all"}
+        assert set(overall) == {"not_reviewed", "reasonable"}  # the rule designer: nothing reviewed but the override
+        assert overall["reasonable"]["tasks"] == overall["reasonable"]["overridden"] == 1
+        assert overall["not_reviewed"]["tasks"] == tasks - 1 and overall["not_reviewed"]["overridden"] == 0
+        assert overall["reasonable"]["share"] == pytest.approx(1 / tasks, abs=1e-4)
+        assert {(r["value"], r["verdict"]): r["tasks"] for r in rows if r["facet"] == "designer"} == {
+            ("rules", "not_reviewed"): tasks - 1, ("rules", "reasonable"): 1}
+        categories = [r for r in rows if r["facet"] == "task_category"]
+        assert sum(r["overridden"] for r in categories) == len(scalar(conn, (
+            "SELECT h.task_categories FROM task_review_overrides o JOIN instructions i USING (dataset_id, task_id) "
+            "JOIN hub_datasets h ON h.dataset_id = i.dataset_id AND h.config = i.config")) or ["none"])
     else:
         raise AssertionError(f"no known value checked for {name}")
 

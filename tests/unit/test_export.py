@@ -16,7 +16,7 @@ from dynosaur_assets.export import formats
 from dynosaur_assets.export.assets import corpus_export
 from dynosaur_assets.export.corpus import export_corpus
 from dynosaur_assets.export.hub_publisher import HubPublisher
-from dynosaur_assets.export.options import ExportOptions
+from dynosaur_assets.export.options import ExportOptions, ExportOptionsError
 from dynosaur_assets.export.read import NotALake, export_snapshot, read_corpus
 from dynosaur_assets.export.versions import ExportConflict
 from dynosaur_assets.lake import LakeSettings, flush_inlined_rows
@@ -183,3 +183,30 @@ def test_a_store_without_snapshots_is_refused_in_one_line(tmp_path):
     conn = connect_store(None)
     with pytest.raises(NotALake, match="not a DuckLake: set DYNOSAUR_CATALOG"):
         export_corpus(conn, tmp_path / "exports", ExportOptions())
+
+
+def test_tasks_a_review_or_a_human_rejected_are_left_out_unless_reviewed_is_all(lake, tmp_path):
+    """acme/mit-qa t0 reviewed wrong_input, t1 unparsed (kept); lab/apache-nli t0 reviewed reasonable and then
+    overridden as wrong_output by a human, t1 reviewed wrong_output and overridden as reasonable."""
+    root = tmp_path / "exports"
+    reviews = {"acme/mit-qa": ["wrong_input", "unparsed"], "lab/apache-nli": ["reasonable", "wrong_output"]}
+    with open_lake(lake) as conn:
+        for dataset_id, verdicts in reviews.items():
+            replace_partition(conn, dataset_id, {"task_reviews": [
+                {"dataset_id": dataset_id, "task_id": f"t{t}", "verdict": verdict, "reviewed_at": "2026-01-01"}
+                for t, verdict in enumerate(verdicts)]})
+        with transaction(conn, "overrides"):
+            insert_rows(conn, "task_review_overrides", [
+                {"dataset_id": "lab/apache-nli", "task_id": task_id, "verdict": verdict, "who": "ana",
+                 "decided_at": "2026-02-01"} for task_id, verdict in (("t0", "wrong_output"), ("t1", "reasonable"))])
+        skipped = export_corpus(conn, root, ExportOptions())
+        kept = export_corpus(conn, root, ExportOptions.build("everything", reviewed="all"))
+        with pytest.raises(ExportOptionsError, match="DYNOSAUR_EXPORT_REVIEWED"):
+            ExportOptions.build("x", reviewed="skip")
+    tasks = set(skipped.frame.select("dataset_id", "task_id").unique().rows())
+    assert tasks == {("acme/mit-qa", "t1"), ("acme/nc-news", "t0"), ("acme/nc-news", "t1"), ("lab/apache-nli", "t1")}
+    assert skipped.manifest["rows"] == 3 * len(tasks) and kept.manifest["rows"] == 18
+    card = (skipped.folder / "README.md").read_text()
+    assert "`wrong_input`, `wrong_output` or `wrong_instruction` are left out" in card
+    assert "| reasonable | override | 1 |" in card and "| unparsed | not_reviewed | 1 |" in card
+    assert "whatever their review verdict" in (kept.folder / "README.md").read_text()

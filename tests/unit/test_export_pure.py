@@ -17,8 +17,8 @@ def corpus(rows: list[tuple]) -> pl.DataFrame:
         "dataset_id": d, "config": "default", "task_id": t, "instance_idx": i, "instruction": f"do {t}",
         "input": f"{d} {t} {i}", "output": f"out {i}", "license": lic, "website": f"https://{d}.org",
         "taskname": d, "designer": designer, "model": "gpt-x" if designer == "openai" else None,
-        "source_license": lic, "task_categories": categories,
-    } for d, t, i, lic, designer, categories in rows])
+        "source_license": lic, "task_categories": categories, "verdict": None, "verdict_source": "not_reviewed",
+    } for d, t, i, lic, designer, categories in rows], schema_overrides={"verdict": pl.String})
 
 
 FRAME = corpus(
