@@ -139,6 +139,12 @@ CREATE TABLE IF NOT EXISTS task_rejections (
 );
 ALTER TABLE task_rejections ADD COLUMN IF NOT EXISTS rule_set VARCHAR;  -- as instructions.rule_set
 
+-- The rejection rules only the strict rule set applies (curate/strict_rules.py STRICT_RULES): a task they
+-- reject was valid under the paper's rules, so the funnel counts both rule sets' valid tasks.
+CREATE VIEW IF NOT EXISTS strict_rules AS
+    SELECT * FROM (VALUES ('extra_task'), ('option_key_without_options'), ('input_does_not_determine_output'),
+                          ('output_leaked_in_input'), ('unsupported_target'), ('blank_without_blank')) AS r(rule);
+
 -- Step 4: one instance per (task, sample row), rendered as docs/method.md §4 says.
 CREATE TABLE IF NOT EXISTS instruction_samples (
     dataset_id    VARCHAR NOT NULL,
