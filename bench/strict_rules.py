@@ -77,18 +77,19 @@ def measure(hub: str, sources: list[TaskSource], rows_of) -> Outcome:
     return outcome
 
 
-def read_labels(path: Path) -> dict[tuple, dict]:
-    """labels.csv rows by matching key (input_fields / output_field as JSON lists, compared re-serialised)."""
+def read_labels(path: Path) -> dict[tuple, str]:
+    """labels.csv's labels by (designer, matching key); input_fields / output_field are JSON lists,
+    compared re-serialised. Both designers may have proposed the same task: each keeps its own label."""
     with path.open(newline="", encoding="utf-8") as handle:
-        return {(row["hub"], row["task_name"], json.dumps(json.loads(row["input_fields"])),
-                 json.dumps(json.loads(row["output_field"])), row["instruction_sha256"]): row
+        return {(row["designer"], (row["hub"], row["task_name"], json.dumps(json.loads(row["input_fields"])),
+                                   json.dumps(json.loads(row["output_field"])), row["instruction_sha256"])): row["label"]
                 for row in csv.DictReader(handle)}
 
 
-def label_scores(outcome: Outcome, labels: dict[tuple, dict], designer: str) -> dict:
+def label_scores(outcome: Outcome, labels: dict[tuple, str], designer: str) -> dict:
     """Precision of the new rules (labelled tasks valid under paper and rejected under strict that are
     not `reasonable`), per rule too, and the share `reasonable` among labelled kept tasks per rule set."""
-    mine = {key: row["label"] for key, row in labels.items() if row["designer"] == designer}
+    mine = {key: label for (who, key), label in labels.items() if who == designer}
     rejected = {key: rule for key, rule in outcome.strict_rejected.items() if key in outcome.valid["paper"]}
     judged = [(rule, mine[key] in NOT_REASONABLE) for key, rule in rejected.items() if key in mine]
     per_rule: dict[str, list[bool]] = defaultdict(list)
@@ -120,7 +121,7 @@ def designer_rows(published: dict[str, list[dict]]):
     }
 
 
-def print_tables(results: dict[tuple[str, str], Outcome], labels: dict[tuple, dict] | None) -> None:
+def print_tables(results: dict[tuple[str, str], Outcome], labels: dict[tuple, str] | None) -> None:
     print("| Hub | designer | configs | valid (paper) | valid (strict) | coverage (paper) | coverage (strict) |")
     print("|---|---|---|---|---|---|---|")
     for (hub, designer), o in results.items():

@@ -264,7 +264,7 @@ def test_query_runs_on_an_empty_store(name, tmp_path):
         columns, rows = run_file(conn, name)
     assert columns == COLUMNS[name]
     if name == "funnel.sql":
-        assert [r["count"] for r in rows] == [0] * 8
+        assert [r["count"] for r in rows] == [0] * 10
     else:
         assert rows == []
 
