@@ -1,5 +1,5 @@
 """A blind review sample of valid tasks (issue 16, "Measure"): the rule designer's tasks and gpt-3.5's
-published tasks for the same configs, both curated by this project (§3-§4 with `curate_source`),
+published tasks for the same configs, both curated by this project (§3-§4 with `curate_source`, the paper's rules),
 mixed under opaque item ids with their sources hidden. The hand labels of the drawn items live in
 bench/review_labels/ (labels.csv, GUIDE.md).
 
@@ -104,7 +104,7 @@ def published_rows(source: TaskSource, tasks: list[TaskDesign]) -> list[dict]:
 
 def curated_candidates(source: TaskSource, rows: list[dict], designer: str, hub: str) -> list[Candidate]:
     """The tasks `curate_source` keeps for one designer's rows, with their first rendered instances."""
-    curation = curate_source(source, rows)
+    curation = curate_source(source, rows, "paper")  # labelled blind to the strict rules
     samples: dict[str, list[dict]] = defaultdict(list)
     for sample in sorted(curation.samples, key=lambda s: s["instance_idx"]):
         samples[sample["task_id"]].append(sample)

@@ -47,3 +47,21 @@ SUPPORT_NEIGHBOURS = 10
 # Data Diverse: a task's data vector is the normalised mean embedding of its first this-many distinct
 # non-empty instance inputs (by instance_idx).
 DATA_INPUTS_PER_TASK = 8
+
+# §3.7 Rules beyond the paper (curate/strict_rules.py; `DYNOSAUR_RULES=strict`). Shares are of a task's
+# rendered sample rows.
+# option_key_without_options: at least this share of outputs (or of a lone input) are option keys.
+OPTION_KEY_MIN_SHARE = 0.8
+# input_does_not_determine_output: rows whose input recurs with another output, at least this share;
+# judged for outputs of a median of at most this many words.
+CONFLICT_MIN_SHARE = 0.5
+SHORT_OUTPUT_WORDS = 5
+# output_leaked_in_input: outputs this short never count; a leak is an equal input field, or an output
+# inside the input that is at least this share of its length; leaked in at least this share of rows.
+LEAK_MIN_OUTPUT_CHARS = 4
+LEAK_MIN_SPAN_SHARE = 0.5
+LEAK_MIN_SHARE = 0.6
+# unsupported_target: identifier / date / URL / path / username outputs the input lacks, this share of rows.
+UNSUPPORTED_MIN_SHARE = 0.5
+# blank_without_blank: a blank marker in fewer than this share of the inputs.
+BLANK_MIN_SHARE = 0.5

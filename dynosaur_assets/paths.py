@@ -28,6 +28,7 @@ ENV_DEFAULTS = {
     "DYNOSAUR_BUDGET_USD": "",
     "DYNOSAUR_DRY_RUN": "",
     "DYNOSAUR_REVIEWER": "auto",
+    "DYNOSAUR_RULES": "strict",
     "DYNOSAUR_EMBEDDER": "minilm",
     "DYNOSAUR_REPLAY_K": "50",
     "DYNOSAUR_REPLAY_STRATEGIES": "instr_diverse,instr_similar,instr_support,data_diverse,random",

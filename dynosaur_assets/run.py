@@ -25,6 +25,7 @@ try:
 except ExecutorConfigError as error:  # the executor of DYNOSAUR_EXECUTOR cannot write this catalog
     print(f"configuration error: {error}", file=sys.stderr)
     sys.exit(2)
+from dynosaur_assets.curate.assets import curation_run_config  # noqa: E402
 from dynosaur_assets.design.assets import design_run_config  # noqa: E402
 from dynosaur_assets.hub.listing import order_column  # noqa: E402
 from dynosaur_assets.hub.listing_store import PartitionPlan, plan_partitions  # noqa: E402
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    run_config = design_run_config()
+    run_config = {"ops": design_run_config()["ops"] | curation_run_config()["ops"]}
     with dg.DagsterInstance.get() as instance:
         try:
             lake = settings_from_env()

@@ -112,6 +112,9 @@ CREATE TABLE IF NOT EXISTS instructions (
 -- there until the dataset is curated again).
 ALTER TABLE instructions ADD COLUMN IF NOT EXISTS verb VARCHAR;  -- NULL when the instruction has no word
 ALTER TABLE instructions ADD COLUMN IF NOT EXISTS noun VARCHAR;  -- NULL when the verb has no noun object
+-- The validity rule set curation applied (DYNOSAUR_RULES): paper (§3's five rules) or strict (also §3.7's
+-- rules, curate/strict_rules.py). NULL in stores curated before it existed (those applied paper).
+ALTER TABLE instructions ADD COLUMN IF NOT EXISTS rule_set VARCHAR;
 
 -- Steps 3-4: every proposal that did not become an instruction, with the rule it broke.
 CREATE TABLE IF NOT EXISTS task_rejections (
@@ -122,7 +125,10 @@ CREATE TABLE IF NOT EXISTS task_rejections (
     position          INTEGER NOT NULL,
     rule              VARCHAR NOT NULL,   -- unparseable, empty_output, unknown_field, input_output_overlap,
                                           -- duplicate_instruction, duplicate_task, non_scalar_output,
-                                          -- no_output_values, constant_output, imbalanced_labels, no_instances
+                                          -- no_output_values, constant_output, imbalanced_labels, no_instances;
+                                          -- strict rule set only (valid under paper): extra_task,
+                                          -- option_key_without_options, input_does_not_determine_output,
+                                          -- output_leaked_in_input, unsupported_target, blank_without_blank
     detail            VARCHAR,
     instruction       VARCHAR,
     input_fields      VARCHAR[],
@@ -131,6 +137,13 @@ CREATE TABLE IF NOT EXISTS task_rejections (
     designer_version  VARCHAR NOT NULL,
     model             VARCHAR
 );
+ALTER TABLE task_rejections ADD COLUMN IF NOT EXISTS rule_set VARCHAR;  -- as instructions.rule_set
+
+-- The rejection rules only the strict rule set applies (curate/strict_rules.py STRICT_RULES): a task they
+-- reject was valid under the paper's rules, so the funnel counts both rule sets' valid tasks.
+CREATE VIEW IF NOT EXISTS strict_rules AS
+    SELECT * FROM (VALUES ('extra_task'), ('option_key_without_options'), ('input_does_not_determine_output'),
+                          ('output_leaked_in_input'), ('unsupported_target'), ('blank_without_blank')) AS r(rule);
 
 -- Step 4: one instance per (task, sample row), rendered as docs/method.md §4 says.
 CREATE TABLE IF NOT EXISTS instruction_samples (

@@ -5,8 +5,9 @@ import json
 from dataclasses import dataclass, field
 
 from dynosaur_assets.curate.label_space import check_label_space
-from dynosaur_assets.curate.render import render_task_instances
-from dynosaur_assets.curate.validity import Rejection, merge_prompt_kinds, validate_response
+from dynosaur_assets.curate.render import render_row, render_task_instances
+from dynosaur_assets.curate.strict_rules import RULE_SETS, SampleRow, strict_rule_broken
+from dynosaur_assets.curate.validity import Rejection, merge_prompt_kinds, task_key, validate_response
 from dynosaur_assets.design.parse import ParsedResponse
 from dynosaur_assets.tasks import TaskDesign, TaskSource
 
@@ -55,25 +56,40 @@ def task_id(source: TaskSource, task: TaskDesign) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def curate_source(source: TaskSource, design_rows: list[dict]) -> Curation:
+def curate_source(source: TaskSource, design_rows: list[dict], rule_set: str = "strict") -> Curation:
     """Validate each reply (§3 rules 1-5), merge the prompt kinds, apply the label space (§4) and
-    render the instances; every task that does not survive is a rejection with its rule."""
-    designers = {row["prompt_kind"]: row for row in design_rows}
+    render the instances; under the `strict` rule set, a task that survives all that must also pass
+    §3.7's rules (curate/strict_rules.py). Every task that does not survive is a rejection with its
+    rule; every row records the rule set applied."""
+    if rule_set not in RULE_SETS:
+        raise ValueError(f"the rule set must be one of {', '.join(RULE_SETS)}, got {rule_set!r} (DYNOSAUR_RULES)")
+    designers = {row["prompt_kind"]: {**row, "rule_set": rule_set} for row in design_rows}
     field_names = list(source.rows[0]) if source.rows else []
     curation = Curation()
     valid: dict[str, list[TaskDesign]] = {}
+    positions: dict[tuple, int] = {}
     for kind, reply in replies_from_designs(design_rows).items():
         valid[kind], rejected = validate_response(reply, field_names, kind)
         curation.rejections += [rejection_row(source, r, designers[kind]) for r in rejected]
+        for position, task in enumerate(reply.tasks, start=1):
+            positions.setdefault((kind, task_key(task)), position)
     kept, duplicates = merge_prompt_kinds(valid.get("aware", []), valid.get("unaware", []))
     curation.rejections += [rejection_row(source, r, designers[r.prompt_kind]) for r in duplicates]
     for kept_task in kept:
-        add_task(curation, source, kept_task.task, designers[kept_task.prompt_kind])
+        position = positions[(kept_task.prompt_kind, task_key(kept_task.task))]
+        add_task(curation, source, kept_task.task, designers[kept_task.prompt_kind], position)
     return curation
 
 
-def add_task(curation: Curation, source: TaskSource, task: TaskDesign, design: dict) -> None:
-    """§4 for one valid task: label space, then instances; the task is kept only with instances."""
+def sample_rows(task: TaskDesign, source: TaskSource) -> list[SampleRow]:
+    """The task's rendered sample rows (§4), each with its raw row, for §3.7's rules."""
+    rendered = [(row, render_row(row, task.input_fields, task.output_field[0])) for row in source.rows]
+    return [SampleRow(row, r.input, r.output) for row, r in rendered if not r.skip_reason]
+
+
+def add_task(curation: Curation, source: TaskSource, task: TaskDesign, design: dict, position: int = 0) -> None:
+    """§4 for one valid task: label space, then instances; the task is kept only with instances and,
+    under the strict rule set, only when it breaks none of §3.7's rules (judged on its rendered rows)."""
     label_space = check_label_space(task, source.rows)
     if not label_space.kept:
         rejection = Rejection(task, label_space.rule, label_space.detail, design["prompt_kind"])
@@ -88,6 +104,12 @@ def add_task(curation: Curation, source: TaskSource, task: TaskDesign, design: d
     if not instances:
         detail = f"no sample row rendered: {json.dumps(skipped)}"
         rejection = Rejection(task, "no_instances", detail, design["prompt_kind"])
+        curation.rejections.append(rejection_row(source, rejection, design))
+        return
+    broken = design["rule_set"] == "strict" and strict_rule_broken(
+        task, position, sample_rows(final, source))
+    if broken:
+        rejection = Rejection(task, broken[0], broken[1], design["prompt_kind"], position)
         curation.rejections.append(rejection_row(source, rejection, design))
         return
     tid = task_id(source, task)
@@ -146,4 +168,5 @@ def _design_columns(source: TaskSource, design: dict) -> dict:
         "designer": design["designer"],
         "designer_version": design["designer_version"],
         "model": design.get("model"),
+        "rule_set": design["rule_set"],
     }

@@ -22,9 +22,10 @@ from dynosaur_assets.store import SQL_DIR
 FUNNEL_FILE = SQL_DIR / "analysis" / "funnel.sql"
 LAST_RUN = "last_run"
 # The tables each query reads that a run's pictures scope to its datasets (`datasets_only`):
-# sql/analysis/funnel.sql reads all five; the map scopes the instructions side only (an embedding row
+# sql/analysis/funnel.sql reads all six; the map scopes the instructions side only (an embedding row
 # names the first dataset that embedded its text, which other datasets may share).
-FUNNEL_TABLES = ("hub_listing", "hub_datasets", "task_designs", "instructions", "instruction_samples")
+FUNNEL_TABLES = ("hub_listing", "hub_datasets", "task_designs", "instructions", "task_rejections",
+                 "instruction_samples")
 VERB_NOUN_TABLES = ("instructions",)
 MAP_TABLES = ("instructions",)
 VERB_NOUN_SQL = "SELECT verb, noun, count(*) FROM instructions WHERE verb IS NOT NULL GROUP BY verb, noun"

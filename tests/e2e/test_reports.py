@@ -47,6 +47,10 @@ def expected(pipeline, dataset_ids: list[str] | None) -> dict:
                    ("configs", count("SELECT count(*) FROM hub_datasets WHERE {scope}")),
                    ("kept", count("SELECT count(*) FROM hub_datasets WHERE keep AND {scope}")),
                    ("proposals", count("SELECT count(*) FROM task_designs WHERE parse_error IS NULL AND {scope}")),
+                   ("valid paper rules", count("SELECT count(*) FROM instructions WHERE {scope}")
+                    + count("SELECT count(*) FROM task_rejections WHERE rule IN (SELECT rule FROM strict_rules)"
+                            " AND {scope}")),
+                   ("valid strict rules", count("SELECT count(*) FROM instructions WHERE rule_set = 'strict' AND {scope}")),
                    ("valid tasks", count("SELECT count(*) FROM instructions WHERE {scope}")),
                    ("instances", count("SELECT count(*) FROM instruction_samples WHERE {scope}"))],
         "verb_noun": {(verb, noun): n for (verb, noun), n in pairs.items() if verb and noun},

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from locations import EMBEDDED_HUB, read_lake
+from dynosaur_assets.curate.strict_rules import STRICT_RULES
 from dynosaur_assets.dedup.assets import corpus_duplicates
 from dynosaur_assets.curate.verbs import verb_noun
 from dynosaur_assets.lake import LakeSettings
@@ -51,7 +52,7 @@ COLUMNS = {
     "quality_failures_over_time.sql": ["day", "suite", "check_name", "severity", "failures", "checks"],
     "replay_mix.sql": ["stage", "strategy", "facet", "value", "tasks", "share"],
     "review_verdicts.sql": ["facet", "value", "verdict", "tasks", "overridden", "share"],
-    "rejections_by_rule.sql": ["rule", "tasks", "configs"],
+    "rejections_by_rule.sql": ["rule", "rule_set", "tasks", "configs"],
     "tasks_by_designer.sql": ["designer", "model", "tasks", "instances"],
     "tasks_by_license.sql": ["license", "datasets", "tasks", "instances"],
     "tasks_by_task_category.sql": ["task_category", "datasets", "tasks", "instances"],
@@ -127,7 +128,11 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
     if name == "funnel.sql":
         funnel = {r["stage"]: r["count"] for r in rows}
         assert [r["stage"] for r in rows] == ["listed", "candidates", "datasets", "configs", "kept", "proposals",
-                                              "valid_tasks", "instances"]
+                                              "valid_paper_rules", "valid_strict_rules", "valid_tasks", "instances"]
+        strict_rejected = scalar(conn, "SELECT count(*) FROM task_rejections WHERE rule IN "
+                                       f"({', '.join(repr(rule) for rule in STRICT_RULES)})")
+        assert funnel["valid_paper_rules"] == funnel["valid_tasks"] + strict_rejected
+        assert funnel["valid_strict_rules"] == scalar(conn, "SELECT count(*) FROM instructions WHERE rule_set = 'strict'")
         assert funnel["listed"] == len(list(EMBEDDED_HUB.glob("*/*/README.md"))) > funnel["candidates"]
         assert funnel["candidates"] == scalar(conn, "SELECT count(*) FROM hub_listing WHERE reason IS NULL")
         assert funnel["kept"] == scalar(conn, "SELECT count(*) FROM hub_datasets WHERE keep") > 0
@@ -139,7 +144,9 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
         left_out = {r["reason"]: r["count"] for r in rows if r["stage"] == "left_out"}
         assert left_out == {"non_english": 1, "translation": 1, "disallowed_license": 1, "no_license": 1}
         assert dropped == dict(Counter(drops.values())) and sum(dropped.values()) == 2
-        assert sum(r["count"] for r in rows if r["stage"] == "rejected") == scalar(conn, "SELECT count(*) FROM task_rejections")
+        rejected = [r for r in rows if r["stage"] in ("rejected", "rejected_strict")]
+        assert sum(r["count"] for r in rejected) == scalar(conn, "SELECT count(*) FROM task_rejections")
+        assert all((r["reason"] in STRICT_RULES) == (r["stage"] == "rejected_strict") for r in rejected)
     elif name == "tasks_by_license.sql":
         nli = scalar(conn, "SELECT count(*) FROM instructions WHERE dataset_id = 'acme-nlp/everyday-nli'")
         reviews = scalar(conn, "SELECT count(*) FROM instructions WHERE dataset_id = 'dyno-demo/product-reviews'")
@@ -217,6 +224,7 @@ def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dic
         assert by("designer")["rules"]["valid_tasks"] == scalar(conn, "SELECT count(*) FROM instructions")
     elif name == "rejections_by_rule.sql":
         assert sum(r["tasks"] for r in rows) == scalar(conn, "SELECT count(*) FROM task_rejections")
+        assert all((r["rule"] in STRICT_RULES) == (r["rule_set"] == "strict") for r in rows)
     elif name == "corpus_versions.sql":
         listing, run, replay = rows  # the fixture's listing run, its run, then its replay selection
         assert replay["datasets"] == 0 and replay["tasks_written"] is None and replay["first_version"] > run["last_version"]
@@ -283,7 +291,7 @@ def test_query_runs_on_an_empty_store(name, tmp_path):
         columns, rows = run_file(conn, name)
     assert columns == COLUMNS[name]
     if name == "funnel.sql":
-        assert [r["count"] for r in rows] == [0] * 8
+        assert [r["count"] for r in rows] == [0] * 10
     else:
         assert rows == []
 

@@ -80,7 +80,8 @@ def task_designs() -> pd.DataFrame:
 
 def instructions() -> pd.DataFrame:
     base = {"dataset_id": "glue", "config": "mrpc", "task_name": "glue-mrpc", "prompt_kind": "aware",
-            "designer": "openai", "designer_version": "1", "model": "gpt-4o-mini", "skipped_rows": "{}"}
+            "designer": "openai", "designer_version": "1", "model": "gpt-4o-mini", "skipped_rows": "{}",
+            "rule_set": "strict"}
     return pd.DataFrame([
         {**base, "task_id": "t1", "base_instruction": LABEL_BASE,
          "instruction": LABEL_BASE + " Answers must be one of equivalent, not_equivalent.",
@@ -92,7 +93,7 @@ def instructions() -> pd.DataFrame:
 
 def task_rejections() -> pd.DataFrame:
     base = {"dataset_id": "glue", "config": "mrpc", "task_name": "glue-mrpc", "designer": "openai",
-            "designer_version": "1", "model": "gpt-4o-mini", "detail": None}
+            "designer_version": "1", "model": "gpt-4o-mini", "detail": None, "rule_set": "strict"}
     return pd.DataFrame([
         {**base, "prompt_kind": "unaware", "position": 0, "rule": "unparseable", "instruction": None,
          "input_fields": None, "output_field": None},
@@ -246,12 +247,14 @@ ERROR_DEFECTS = {
         "label_space_at_most_10": set_cell(1, labels=[f"v{i}" for i in range(11)]),
         "suffix_matches_labels": set_cell(1, instruction=GEN_BASE + " Answers must be one of yes, no."),
         "has_instances": set_cell(0, instances=0),
+        "rule_set_known": set_cell(1, rule_set="lenient"),
     },
     "task_rejections": {
         "dataset_id_not_blank": blank("dataset_id"),
         "config_not_blank": blank("config"),
         "rule_known": set_cell(2, rule="too_long"),
         "prompt_kind_known": set_cell(1, prompt_kind="both"),
+        "rule_set_known": set_cell(0, rule_set="lenient"),
     },
     "instruction_samples": {
         "primary_key_unique": duplicate(0, input="another input"),  # the key DuckLake does not enforce
@@ -443,6 +446,7 @@ def test_loading_the_definitions_does_not_import_gx():
 
 def test_licences_and_rules_match_the_code():
     from dynosaur_assets.curate.label_space import LABEL_SPACE_RULES
+    from dynosaur_assets.curate.strict_rules import RULE_SETS, STRICT_RULES
     from dynosaur_assets.curate.validity import REJECTION_RULES
     from dynosaur_assets.method import PROMPT_KINDS
 
@@ -452,7 +456,9 @@ def test_licences_and_rules_match_the_code():
     assert set(kwargs("hub_datasets", "license_allowed_when_kept")["value_set"]) == DISALLOWED_LICENSES
     assert set(kwargs("instruction_samples", "license_allowed")["value_set"]) == DISALLOWED_LICENSES
     assert set(kwargs("task_rejections", "rule_known")["value_set"]) == {
-        *REJECTION_RULES, *LABEL_SPACE_RULES, "no_instances"}
+        *REJECTION_RULES, *LABEL_SPACE_RULES, "no_instances", *STRICT_RULES}
+    for table in ("task_rejections", "instructions"):
+        assert kwargs(table, "rule_set_known")["value_set"] == list(RULE_SETS)
     assert set(kwargs("task_designs", "prompt_kind_known")["value_set"]) == set(PROMPT_KINDS)
 
 

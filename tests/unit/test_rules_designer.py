@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from locations import HUB_SNAPSHOT
-from dynosaur_assets.curate.curation import curate_source
+from dynosaur_assets.curate.curation import curate_source, sample_rows
 from dynosaur_assets.curate.label_space import check_label_space
 from dynosaur_assets.curate.render import render_task_instances
+from dynosaur_assets.curate.strict_rules import strict_rule_broken
 from dynosaur_assets.curate.validity import validate_response
 from dynosaur_assets.design.prompts import is_identifier_field
 from dynosaur_assets.design.replies import design_rows, rules_replies
@@ -187,14 +188,16 @@ def valid_tasks(source: TaskSource) -> int:
 
 
 def any_task_possible(source: TaskSource) -> bool:
-    """An upper bound: some non-identifier field, produced from any single other field, survives §4."""
+    """An upper bound: some non-identifier field, produced from any single other field, survives §4 and
+    the strict rules (§3.7)."""
     names = [name for name in source.rows[0] if not is_identifier_field(name)]
     for wanted in names:
         for given in (name for name in names if name != wanted):
             task = TaskDesign("x", [given], [wanted])
             verdict = check_label_space(task, source.rows)
             final = dataclasses.replace(task, instruction=verdict.instruction)
-            if verdict.kept and render_task_instances(final, source).instances:
+            if verdict.kept and render_task_instances(final, source).instances and \
+                    not strict_rule_broken(final, 1, sample_rows(final, source)):
                 return True
     return False
 
@@ -211,12 +214,13 @@ def share(results: list[tuple[TaskSource, bool]]) -> float:
 
 
 def test_snapshot_share_of_kept_configs_with_a_valid_task(snapshot_results):
-    """The configs the pipeline keeps (measured: 52 of 68, 0.76; the 80% target is not met, see
-    bench/RESULTS.md). A floor against regressions."""
-    assert len(snapshot_results) >= 60 and share(snapshot_results) >= 0.75
+    """The configs the pipeline keeps, under the default strict rules (measured: 45 of 68, 0.66; 52 of
+    68 under the paper's rules: the 7 configs lost had only copy tasks (proto_qa) or placeholder rows
+    (cnn_dailymail, hotpot_qa), see bench/strict_rules.py). A floor against regressions."""
+    assert len(snapshot_results) >= 60 and share(snapshot_results) >= 0.65
 
 
 def test_snapshot_share_of_configs_where_some_task_is_possible(snapshot_results):
     """Against the exhaustive upper bound (any field from any other field)."""
     possible = [(source, ok) for source, ok in snapshot_results if any_task_possible(source)]
-    assert share(possible) >= 0.9
+    assert share(possible) >= 0.85  # measured under strict rules: 45 of 51, 0.88 (0.9 before them)
