@@ -105,7 +105,7 @@ def test_make_run_the_sensor_and_an_in_process_run_leave_the_same_tables(place, 
     assert {run.status for run in settled.runs} == {"SUCCESS"}, settled.runs
     labels = [run.label for run in settled.runs]
     partitioned = [i for i, label in enumerate(labels) if label != "list_the_hub" and not is_store_wide(label)]
-    assert len(partitioned) == 1 and labels.count("list_the_hub") == 1, settled.runs
+    assert len(partitioned) == 1 and labels.count("list_the_hub") == 1, labels
     assert labels.index("list_the_hub") < partitioned[0], settled.runs
     after = labels[partitioned[0] + 1:]
     assert all(map(is_store_wide, after)) and sorted(", ".join(after).split(", ")) == list(STORE_WIDE), settled.runs

@@ -22,7 +22,7 @@ from dynosaur_assets.store import open_lake
 DATASETS = ["acme-nlp/avis-restaurants-fr", "acme-nlp/support-desk", "dyno-demo/product-reviews"]
 # The only columns that differ between two runs of the same datasets: when a row was written, and by
 # which run (llm_calls is empty with the rule designer; its timing columns are excluded all the same).
-VARYING = {"hub_datasets": ["ingested_at"], "instruction_embeddings": ["created_at"],
+VARYING = {"hub_datasets": ["ingested_at"], "instruction_embeddings": ["created_at"], "task_reviews": ["reviewed_at"],
            "llm_calls": ["created_at", "latency_s"], "quality_results": ["run_id", "checked_at"]}
 TABLES = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", (PROJECT_ROOT / "sql" / "schema.sql").read_text())
 

@@ -19,11 +19,12 @@ from servers.openai_server import Reply, echo_tasks, serve_openai
 
 DATASETS = ["acme-nlp/everyday-nli", "dyno-demo/product-reviews", "dyno-demo/recipe-cards"]
 # Scripted reviewer replies and what each must become: (text, finish_reason) -> (verdict, parse_error).
-# Handed out in this order (three tasks here: the first three; tests/unit/test_review.py parses every kind).
+# Handed out in this order, one per task (the first two are rejections, the third malformed); the test
+# expects the first n for n tasks; tests/unit/test_review.py parses every kind.
 SCRIPT = {
     ('Sure:\n```json\n{"verdict": "Wrong_Input", "reason": "no options"}\n```', "stop"): ("wrong_input", None),
-    ('{"verdict": "mostly fine", "reason": "x"}', "stop"): ("unparsed", "unknown_verdict"),
     ('{"verdict": "wrong output", "reason": "other field"}', "stop"): ("wrong_output", None),
+    ('{"verdict": "mostly fine", "reason": "x"}', "stop"): ("unparsed", "unknown_verdict"),
     ('{"verdict": "reasonable", "reason": "fine"}', "stop"): ("reasonable", None),
     ('{"verdict": "reasonable", "reas', "length"): ("unparsed", "truncated"),
     ("", "stop"): ("unparsed", "empty_response"),
@@ -58,7 +59,8 @@ def test_reviews_are_stored_costed_never_re_paid_and_overrides_survive(pipeline,
         assert len(rows) == reviews_sent == tasks > 0
         for _, verdict, parse_error, reviewer, text, finish_reason, cost in rows:
             assert (verdict, parse_error) == SCRIPT[(text, finish_reason)] and reviewer == "gpt-4o-mini" and cost > 0
-        assert sorted(verdict for _, verdict, *_ in rows) == ["unparsed", "wrong_input", "wrong_output"]
+        expected = [verdict for verdict, _ in itertools.islice(itertools.cycle(SCRIPT.values()), tasks)]
+        assert sorted(verdict for _, verdict, *_ in rows) == sorted(expected)
         metadata = first.asset_materializations_for_node("task_reviews")[0].metadata
         assert metadata["unparsed"].value == sum(verdict == "unparsed" for _, verdict, *_ in rows)
         assert metadata["llm/requests_sent"].value == reviews_sent and metadata["llm/cost_usd"].value > 0
