@@ -8,7 +8,7 @@ tasks, the problems noticed per task, and on failure one reason: `truncated` (fi
 `length`), `unreadable_body` (the server's answer was no chat completion: llm_client.py stores its body),
 `empty_response`, `nested_too_deep` (brackets nested more than `MAX_NESTING` levels: no reply of tasks
 is, and Python's parsers would recurse past their limit), `no_dict_found`, `not_a_task_dict` or
-`no_tasks`. Hostile replies stay bounded: at most `MAX_SPAN_STARTS` bracket spans are tried, an
+`no_tasks`. Hostile replies stay bounded: bracket spans are scanned for at most `MAX_SCAN_CHARS`, an
 instruction longer than `MAX_INSTRUCTION_CHARS` is no task, and text that cannot be UTF-8 (lone
 surrogates, which JSON's `\\udcff` escapes produce) is kept with those characters backslash-escaped.
 """
@@ -27,7 +27,7 @@ PARSE_ERRORS = ("truncated", "unreadable_body", "empty_response", "nested_too_de
                 "not_a_task_dict", "no_tasks")
 UNREADABLE_BODY = "unreadable_body"  # llm_calls.finish_reason of a 200 whose body is no chat completion
 MAX_NESTING = 100
-MAX_SPAN_STARTS = 64
+MAX_SCAN_CHARS = 1_000_000  # characters all bracket-span scans of one reply read together
 _BRACKETS = re.compile(r"[\[\]{}]")
 _PREVIEW = reprlib.Repr()  # bounded: depth 4, 10 items, 160 characters a string (3.11 has no keywords)
 _PREVIEW.maxlevel, _PREVIEW.maxlist, _PREVIEW.maxdict, _PREVIEW.maxstring, _PREVIEW.maxother = 4, 10, 10, 160, 160
@@ -129,18 +129,20 @@ def _literals(text: str) -> Iterator[object]:
 
 
 def _bracket_spans(text: str) -> Iterator[str]:
-    """Every balanced `{...}` or `[...]` span, by start position, skipping brackets inside quotes; the
-    spans of the first `MAX_SPAN_STARTS` opening brackets only (each scan may read to the end)."""
-    starts = (index for index, char in enumerate(text) if char in "{[")
-    for _, start in zip(range(MAX_SPAN_STARTS), starts):
-        end = _span_end(text, start)
-        if end is not None:
-            yield text[start:end]
+    """Every balanced `{...}` or `[...]` span, by start position, skipping brackets inside quotes, until
+    the scans have read `MAX_SCAN_CHARS` (a scan from an unclosed bracket reads to the end of the text)."""
+    budget = MAX_SCAN_CHARS
+    for start, char in enumerate(text):
+        if char in "{[" and budget > 0:
+            end = _span_end(text, start, start + budget)
+            budget -= (end or len(text)) - start
+            if end is not None:
+                yield text[start:end]
 
 
-def _span_end(text: str, start: int) -> int | None:
+def _span_end(text: str, start: int, stop: int) -> int | None:
     depth, quote, escaped = 0, "", False
-    for index in range(start, len(text)):
+    for index in range(start, min(stop, len(text))):
         char = text[index]
         if quote:
             escaped, quote = (False, quote) if escaped else (char == "\\", "" if char == quote else quote)
