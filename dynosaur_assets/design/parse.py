@@ -9,8 +9,8 @@ tasks, the problems noticed per task, and on failure one reason: `truncated` (fi
 `empty_response`, `nested_too_deep` (brackets nested more than `MAX_NESTING` levels: no reply of tasks
 is, and Python's parsers would recurse past their limit), `no_dict_found`, `not_a_task_dict` or
 `no_tasks`. Hostile replies stay bounded: bracket spans are scanned for at most `MAX_SCAN_CHARS`, an
-instruction longer than `MAX_INSTRUCTION_CHARS` is no task, and text that cannot be UTF-8 (lone
-surrogates, which JSON's `\\udcff` escapes produce) is kept with those characters backslash-escaped.
+instruction longer than `MAX_INSTRUCTION_CHARS` is no task, and characters the store cannot keep (lone
+surrogates, which JSON's `\\udcff` escapes produce, and NUL) are kept backslash-escaped.
 """
 
 import ast
@@ -89,8 +89,11 @@ def parse_response(text: str | None, finish_reason: str | None = None) -> Parsed
 
 
 def clean_text(text: str) -> str:
-    """`text` as valid UTF-8: lone surrogates (from JSON escapes such as `\\udcff`; DuckDB cannot store
-    them) become backslash escapes; any other text is returned unchanged."""
+    """`text` as the store can keep it: lone surrogates (from JSON escapes such as `\\udcff`; DuckDB
+    cannot store them) and NUL characters (DuckLake's SQLite catalog cuts its inlined rows' SQL at a NUL,
+    failing the commit) become backslash escapes; any other text is returned unchanged."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\\x00")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

@@ -55,3 +55,8 @@ def test_token_counts_that_are_not_counts_are_zero(value):
                                      "prompt_tokens_details": {"cached_tokens": value}}))
     assert (answer.prompt_tokens, answer.completion_tokens, answer.cached_tokens) == (0, 0, 0)
     assert read_answer(body(usage={"prompt_tokens_details": "x"})).cached_tokens == 0
+
+
+def test_a_nul_byte_in_a_body_is_escaped():
+    assert read_answer(b"a\x00b").text == "a\\x00b"
+    assert read_answer(body(content="x\x00y")).text == "x\\x00y"

@@ -144,3 +144,9 @@ def test_unclosed_brackets_before_a_long_text_are_scanned_in_bounded_time():
     parsed = parse_response("{ " * 90 + "x" * 200_000 + json.dumps(TASKS))  # 90 scans of 200 KB without a cap
     assert time.monotonic() - started < 1.5 and parsed.error == "no_dict_found"
     assert parse_response("note [1] " * 500 + json.dumps(TASKS)).tasks == EXPECTED
+
+
+def test_nul_and_lone_surrogates_are_escaped_so_the_lake_can_store_them():
+    text = json.dumps({"task1": {"instruction": "A\x00b \udcff", "input_fields": ["nul\x00l"], "output_field": "x"}})
+    [task] = parse_response(text).tasks
+    assert (task.instruction, task.input_fields) == ("A\\x00b \\udcff", ["nul\\x00l"])
