@@ -19,6 +19,7 @@ MAX_FAILED_CONFIGS = 10
 # Description-aware (only when the card has a description) and description-unaware prompts.
 PROMPT_KINDS = ("aware", "unaware")
 MAX_TASKS_PER_PROMPT = 3
+MAX_INSTRUCTION_CHARS = 2000  # longer is no task (the published 5,740 are at most 340)
 PROMPT_SAMPLE_ROWS = 2
 PROMPT_VALUE_CHARS = 1000
 PROMPT_DESCRIPTION_CHARS = 1000

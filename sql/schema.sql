@@ -170,7 +170,7 @@ CREATE TABLE IF NOT EXISTS task_reviews (
     reason        VARCHAR,            -- the reviewer's one line; why not reviewed; the parse error and its text
     reviewer      VARCHAR,            -- the model; NULL when no call was made
     request_hash  VARCHAR,            -- the llm_calls row (prompt_kind 'review') holding the raw reply
-    parse_error   VARCHAR,            -- for `unparsed`: truncated, empty_response, malformed_json, ...
+    parse_error   VARCHAR,            -- for `unparsed`: truncated, unreadable_body, empty_response, malformed_json, ...
     reviewed_at   TIMESTAMP NOT NULL
     -- key: (dataset_id, task_id)
 );

@@ -6,6 +6,7 @@ on its aiohttp transport, under a requests-per-minute cap (`aiolimiter`), with `
 429 (honouring Retry-After), 408/409, 5xx, timeouts and connection errors. Every finished call goes
 to a `CallStore` the moment it arrives, keyed by a hash of the request, so a crash loses nothing paid
 for and a re-run only asks for what is missing. A run stops sending once its spend reaches the budget.
+`completion.py` reads each answer's body, so that a body the SDK cannot parse is stored, not raised.
 The API key goes to the `openai` client only: it is never logged, stored, or kept in a row.
 """
 
@@ -22,11 +23,12 @@ from datetime import datetime, timezone
 
 import openai
 from aiolimiter import AsyncLimiter
-from openai.types.chat import ChatCompletion
+from openai._legacy_response import LegacyAPIResponse
 from pydantic import SecretStr
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from dynosaur_assets.design.call_store import CallRow, CallStore
+from dynosaur_assets.design.completion import Answer, read_answer
 from dynosaur_assets.design.pricing import PriceTable
 from dynosaur_assets.design.prompts import response_format as task_schema_format
 from dynosaur_assets.method import DESIGN_MAX_COMPLETION_TOKENS, DESIGN_TEMPERATURE
@@ -300,7 +302,7 @@ class DesignClient:
         connection is retried briefly, then raises `ServerUnreachable`."""
         started, attempts, response_format = time.monotonic(), 0, self.format_in_use
 
-        async def send() -> ChatCompletion:
+        async def send() -> LegacyAPIResponse:
             nonlocal attempts, response_format
             while True:
                 if limiter:
@@ -308,7 +310,7 @@ class DesignClient:
                 attempts += 1
                 state.requests_sent += 1
                 try:
-                    return await client.chat.completions.create(
+                    return await client.chat.completions.with_raw_response.create(
                         model=self.settings.model, messages=request.messages,
                         **self.settings.request_params(response_format))
                 except openai.APIStatusError as error:
@@ -320,13 +322,13 @@ class DesignClient:
         retrying = AsyncRetrying(retry=retry_if_exception(_retryable), wait=self._wait, stop=self._stop,
                                  before_sleep=lambda retry: _log_retry(request, retry), reraise=True)
         try:
-            completion = await retrying(send)
+            answer = read_answer((await retrying(send)).content)
         except openai.OpenAIError as error:
             if _refused(error):
                 raise ServerUnreachable(self._unreachable_text(error)) from None
             return self._row(digest, request, response_format, attempts, started, error=error)
         self._settle_format(response_format)
-        return self._row(digest, request, response_format, attempts, started, completion=completion)
+        return self._row(digest, request, response_format, attempts, started, answer=answer)
 
     def _wait(self, retry: RetryCallState) -> float:
         """Seconds before the next attempt: the short connect delays after a refused connection, the
@@ -364,31 +366,25 @@ class DesignClient:
 
     def _row(
         self, digest: str, request: DesignRequest, response_format: str, attempts: int, started: float,
-        completion: ChatCompletion | None = None, error: BaseException | None = None,
+        answer: Answer | None = None, error: BaseException | None = None,
     ) -> CallRow:
-        choice = completion.choices[0] if completion is not None and completion.choices else None
-        usage = completion.usage if completion is not None else None
-        prompt_tokens = usage.prompt_tokens if usage else 0
-        completion_tokens = usage.completion_tokens if usage else 0
-        details = usage.prompt_tokens_details if usage else None
-        cached_tokens = (details.cached_tokens or 0) if details else 0
-        problem = self._error_text(error) if error else None
-        if error is None and choice is None:
-            problem = "no choices in the response"
+        """The stored row of an answer, or of the error that ended the call's retries."""
+        answer = answer or Answer(None, None)
+        prompt_tokens, cached_tokens = answer.prompt_tokens, answer.cached_tokens
         return CallRow(
             request_hash=digest,
             model=self.settings.model,
             prompt_kind=request.prompt_kind,
             dataset_id=request.dataset_id,
             task_name=request.task_name,
-            response_text=choice.message.content if choice else None,
-            finish_reason=choice.finish_reason if choice else None,
+            response_text=answer.text,
+            finish_reason=answer.finish_reason,
             prompt_tokens=prompt_tokens,
-            completion_tokens=completion_tokens,
+            completion_tokens=answer.completion_tokens,
             cached_tokens=cached_tokens,
-            cost_usd=self.prices.call_cost(self.settings.model, prompt_tokens, cached_tokens, completion_tokens),
+            cost_usd=self.prices.call_cost(self.settings.model, prompt_tokens, cached_tokens, answer.completion_tokens),
             latency_s=time.monotonic() - started,
-            error=problem,
+            error=self._error_text(error) if error else None,
             attempts=attempts,
             response_format=response_format,
             created_at=datetime.now(timezone.utc),

@@ -4,17 +4,19 @@ A reply may be JSON, JSON in Markdown fences or in prose, a Python dict literal 
 `verdict`, or `category` as small models name it), or a `verdict: x`
 line in a reply without braces; the category may be in any case, with spaces or hyphens for
 underscores. Anything else is a counted parse error: `truncated` (finish_reason `length`),
-`empty_response`, `malformed_json` (braces but no readable object, e.g. JSON cut short),
+`unreadable_body` (the server's answer was no chat completion), `empty_response`, `nested_too_deep`
+(as design/parse.py reads it), `malformed_json` (braces but no readable object, e.g. JSON cut short),
 `no_verdict_found` or `unknown_verdict`; the raw text stays in `llm_calls`.
 """
 
 import re
 from dataclasses import dataclass
 
-from dynosaur_assets.design.parse import candidate_values
+from dynosaur_assets.design.parse import MAX_NESTING, UNREADABLE_BODY, candidate_values, clean_text, nesting_depth
 from dynosaur_assets.review.prompts import VERDICTS
 
-PARSE_ERRORS = ("truncated", "empty_response", "malformed_json", "no_verdict_found", "unknown_verdict")
+PARSE_ERRORS = ("truncated", UNREADABLE_BODY, "empty_response", "nested_too_deep", "malformed_json",
+                "no_verdict_found", "unknown_verdict")
 REASON_CHARS = 300
 _VERDICT_LINE = re.compile(r"\bverdict\b\W{0,3}[:=]\s*[\"'*]*(?P<verdict>[A-Za-z][A-Za-z _-]*?)[\"'*]*\s*(?:[.,;\n]|$)",
                            re.IGNORECASE)
@@ -33,11 +35,15 @@ class ParsedVerdict:
 
 def parse_verdict(text: str | None, finish_reason: str | None = None) -> ParsedVerdict:
     """The verdict of a reply; a reply cut off by the token limit is `truncated` whatever it holds."""
-    raw = text or ""
+    raw = clean_text(text or "")
     if finish_reason == "length":
         return ParsedVerdict(None, error="truncated", detail="finish_reason was 'length'")
+    if finish_reason == UNREADABLE_BODY:
+        return ParsedVerdict(None, error=UNREADABLE_BODY, detail=_preview(raw))
     if not raw.strip():
         return ParsedVerdict(None, error="empty_response")
+    if nesting_depth(raw) > MAX_NESTING:
+        return ParsedVerdict(None, error="nested_too_deep", detail=f"brackets nested {nesting_depth(raw)} deep")
     values = list(candidate_values(raw))
     found = next((value for value in values if _verdict_value(value) is not None), None)
     if found is not None:
@@ -82,9 +88,9 @@ def _reason_value(value: object) -> object:
 
 
 def _one_line(reason: object) -> str:
-    text = reason if isinstance(reason, str) else ""
+    text = clean_text(reason) if isinstance(reason, str) else ""
     return " ".join(text.split())[:REASON_CHARS]
 
 
 def _preview(text: str) -> str:
-    return " ".join(text.split())[:80]
+    return " ".join(clean_text(text).split())[:80]

@@ -3,7 +3,9 @@
 `POST <base>/v1/chat/completions` answers from a script: a queue of `Reply`s consumed in order, then
 the `default` function (request body -> Reply); by default `echo_tasks`, which designs one valid task
 from the last `Field names: [...]` line of the prompt. Replies can be a JSON dict, JSON in prose, a Python
-literal, a truncated text (finish_reason `length`), a 429 with Retry-After, a 5xx, a 400, or slow.
+literal, a truncated text (finish_reason `length`), a 429 with Retry-After, a 5xx, a 400, or slow; or
+hostile: a raw 200 body of any bytes (`raw_reply`: not UTF-8, not JSON, JSON of another shape), or a body
+whose connection closes before its Content-Length (`cut_reply`).
 Every reply carries a `usage` block; `prompt_tokens_details.cached_tokens` is given by the reply or
 simulated (the shared prefix with the previous prompt, in 128-token steps, for prompts of 1,024+
 tokens, as OpenAI caches). The server counts requests, keeps their bodies, arrival times
@@ -65,6 +67,8 @@ class Reply:
     prompt_tokens: int | None = None
     cached_tokens: int | None = None
     completion_tokens: int | None = None
+    raw_body: bytes | None = None  # sent verbatim as the body instead of a completion built from `content`
+    cut_share: float | None = None  # close the connection after this share of the body (Content-Length whole)
 
 
 def json_reply(tasks: object, **options: object) -> Reply:
@@ -97,6 +101,16 @@ def rate_limited(retry_after_s: float = 0.05) -> Reply:
 
 def server_error(status: int = 500) -> Reply:
     return error_reply(status, "The server had an error while processing your request.")
+
+
+def raw_reply(body: bytes, **options: object) -> Reply:
+    return Reply(raw_body=body, **options)
+
+
+def cut_reply(reply: Reply, keep: float = 0.5) -> Reply:
+    """`reply` whose connection closes after `keep` of its body, mid-object."""
+    reply.cut_share = keep
+    return reply
 
 
 def slow_reply(delay_s: float, reply: Reply | None = None) -> Reply:
@@ -203,7 +217,10 @@ def _handler_for(server: OpenAIServer) -> type[JSONRequestHandler]:
             try:
                 time.sleep(reply.delay_s + server.delay_s)
                 payload = _completion(body, reply, cached) if reply.status == 200 else reply.error_body or {}
-                self.send_json(payload, reply.status, reply.headers)
+                data = reply.raw_body if reply.raw_body is not None else json.dumps(payload).encode("utf-8")
+                kept = len(data) if reply.cut_share is None else int(len(data) * reply.cut_share)
+                self.send_body(reply.status, data[:kept], headers=reply.headers, length=len(data))
+                self.close_connection = self.close_connection or kept < len(data)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
             finally:

@@ -27,12 +27,14 @@ from dynosaur_assets.store import connect_store
 from dynosaur_assets.tasks import TaskSource
 from servers.openai_server import (
     Reply,
+    cut_reply,
     echo_tasks,
     error_reply,
     json_reply,
     literal_reply,
     prose_reply,
     rate_limited,
+    raw_reply,
     serve_openai,
     server_error,
     slow_reply,
@@ -174,6 +176,27 @@ def test_duckdb_store_answers_a_run_in_one_query_and_failed_calls_are_asked_agai
     fresh.put_many([dataclasses.replace(again.rows[0], response_text="replaced")])
     assert store.get_many(hashes[:1])[hashes[0]].response_text == "replaced"
     assert conn.execute("SELECT count(*) FROM llm_calls").fetchone() == (2,)
+
+
+def test_hostile_bodies_are_stored_as_replies_and_never_asked_again():
+    """A body that is not UTF-8, JSON cut short, JSON of another shape, text with lone surrogates: each is
+    a stored reply (the SDK raised on the first two, and DuckDB could not store the last); a connection
+    closed mid-body is retried."""
+    conn = connect_store(None)
+    surrogate = Reply('{"task1": {"instruction": "a\\udcffb", "input_fields": ["review"], "output_field": ["label"]}}')
+    script = [raw_reply(b'{"choices": [{"message": {"content": "caf\xe9"}}]}'), raw_reply(b'{"choices": [{"mess'),
+              raw_reply(b'{"foo": [1, 2]}'), surrogate, cut_reply(json_reply(TASKS)), json_reply(TASKS)]
+    with serve_openai(script) as server:
+        first = client_for(server, DuckDBCallStore(conn)).run_sync(requests_for(5))
+        again = client_for(server, DuckDBCallStore(conn)).run_sync(requests_for(5))
+        assert server.request_count == 6 and again.requests_sent == 0 and again.cache_hits == 5
+    assert [row.error for row in first.rows] == [None] * 5 and first.rows[4].attempts == 2
+    texts = [row.response_text for row in first.rows]
+    assert texts[:3] == ['{"choices": [{"message": {"content": "caf\\xe9"}}]}', '{"choices": [{"mess', '{"foo": [1, 2]}']
+    parsed = [parse_response(row.response_text, row.finish_reason) for row in first.rows]
+    assert [item.error for item in parsed] == ["unreadable_body"] * 3 + [None, None]
+    assert parsed[3].tasks[0].instruction == "a\\udcffb"
+    assert conn.execute("SELECT count(*) FROM llm_calls WHERE finish_reason = 'unreadable_body'").fetchone() == (3,)
 
 
 class SlowDuckDBStore(DuckDBCallStore):

@@ -1,6 +1,7 @@
 """Reading designer replies (docs/method.md §3 rule 1): formats accepted, failures named, problems kept."""
 
 import json
+import time
 
 import pytest
 
@@ -122,3 +123,30 @@ def test_a_field_name_that_is_not_a_string_is_stored_and_rejected_by_the_field_r
         assert conn.execute("SELECT input_fields FROM task_designs").fetchone() == (['{"label": "out"}', "7"],)
     valid, rejected = validate_response(parsed, ["review", "label"], "unaware")
     assert valid == [] and [r.rule for r in rejected] == ["unknown_field"]
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("[" * 1000 + "]" * 1000, "nested_too_deep"),
+    ('{"task1": ' + '{"a": ' * 1000 + "1" + "}" * 1001, "nested_too_deep"),
+    ("{" * 100_000, "nested_too_deep"),
+    (json.dumps([1, 2, {"foo": "bar"}]), "not_a_task_dict"),
+    (json.dumps({"task1": {"instruction": "A" * 100_000, "input_fields": ["a"], "output_field": ["b"]}}), "no_tasks"),
+])
+def test_hostile_replies_are_named_parse_errors_in_bounded_time(text, error):
+    started = time.monotonic()
+    parsed = parse_response(text)
+    assert parsed.error == error and error in PARSE_ERRORS and parsed.raw_text == text
+    assert time.monotonic() - started < 1
+
+
+def test_unclosed_brackets_before_a_long_text_are_scanned_in_bounded_time():
+    started = time.monotonic()
+    parsed = parse_response("{ " * 90 + "x" * 200_000 + json.dumps(TASKS))  # 90 scans of 200 KB without a cap
+    assert time.monotonic() - started < 1.5 and parsed.error == "no_dict_found"
+    assert parse_response("note [1] " * 500 + json.dumps(TASKS)).tasks == EXPECTED
+
+
+def test_nul_and_lone_surrogates_are_escaped_so_the_lake_can_store_them():
+    text = json.dumps({"task1": {"instruction": "A\x00b \udcff", "input_fields": ["nul\x00l"], "output_field": "x"}})
+    [task] = parse_response(text).tasks
+    assert (task.instruction, task.input_fields) == ("A\\x00b \\udcff", ["nul\\x00l"])

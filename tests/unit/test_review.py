@@ -50,6 +50,26 @@ def test_malformed_replies_are_counted_errors_never_verdicts(text, finish_reason
     assert parsed.verdict is None and parsed.error == error
 
 
+@pytest.mark.parametrize("text, finish_reason, error", [
+    ('{"verdict": ' * 1000 + '"reasonable"' + "}" * 1000, "stop", "nested_too_deep"),
+    ("[" * 100_000, "stop", "nested_too_deep"),
+    ('{"id": "c", "choices": [{"mess', "unreadable_body", "unreadable_body"),
+    ("[1, 2, 3]", "stop", "no_verdict_found"),
+    ('{"verdict": "reasonable\'); DROP TABLE task_reviews; --"}', "stop", "unknown_verdict"),
+    ('{"verdict": "\udcff"}', "stop", "unknown_verdict"),
+])
+def test_hostile_replies_are_counted_errors_never_verdicts(text, finish_reason, error):
+    parsed = parse_verdict(text, finish_reason)
+    assert parsed.verdict is None and parsed.error == error
+    parsed.detail.encode("utf-8")  # storable
+
+
+def test_a_100_kb_reason_is_cut_and_a_lone_surrogate_escaped():
+    parsed = parse_verdict(json.dumps({"verdict": "reasonable", "reason": "\udcff" + "x" * 100_000}))
+    assert parsed.verdict == "reasonable" and len(parsed.reason) == 300
+    assert parse_verdict('{"verdict": "reasonable", "reason": "a\\udcffb"}').reason == "a\\udcffb"
+
+
 def test_the_prompt_shows_the_task_two_instances_and_defines_the_four_categories():
     system, user = review_messages(TASK)
     for verdict in VERDICTS:
