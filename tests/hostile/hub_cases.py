@@ -112,11 +112,13 @@ def schema_change(path: Path) -> None:
 
 
 def ten_million_rows(path: Path) -> None:
-    """A `.jsonl.gz` split of LONG_ROWS distinct rows, a few MB: gzip members of repetitive rows."""
+    """A `.jsonl.gz` split of LONG_ROWS rows in a few hundred KB: one gzip member of ROWS_PER_MEMBER rows,
+    repeated (a multi-member gzip file is one stream to its readers)."""
+    text = "".join(f'{{"question": "row {i}", "answer": "{i % 7}"}}\n' for i in range(ROWS_PER_MEMBER))
+    member = gzip.compress(text.encode(), compresslevel=9)
     with path.open("wb") as out:
-        for start in range(0, LONG_ROWS, ROWS_PER_MEMBER):
-            text = "".join(f'{{"question": "row {i}", "answer": "{i % 7}"}}\n' for i in range(start, start + ROWS_PER_MEMBER))
-            out.write(gzip.compress(text.encode(), compresslevel=1))
+        for _ in range(LONG_ROWS // ROWS_PER_MEMBER):
+            out.write(member)
 
 
 def truncated_parquet(path: Path) -> None:
@@ -134,6 +136,19 @@ def not_parquet(path: Path) -> None:
 def fifo(path: Path) -> None:
     """A named pipe nobody writes to: opening it blocks, so the config hangs past its budget."""
     os.mkfifo(path)
+
+
+OUTSIDE = "outside"  # beside the Hub directory: a folder holding a dataset and a secret file
+OUTSIDE_FILE = "outside/secret.jsonl"
+
+
+def _linked(link: Path, target: str) -> None:
+    """A symbolic link at `link` to `target` under the Hub directory's parent (created with a secret)."""
+    hub_parent = next(parent for parent in link.parents if parent.name == OWNER).parent.parent
+    plain(3)(hub_parent / OUTSIDE)
+    write_jsonl(hub_parent / OUTSIDE_FILE, [{"question": "secret", "answer": "outside"}] * 3)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(hub_parent / target)
 
 
 def _case(name: str, folder: str, injected: str, table: str, reason: str | None, rows: int = 0,
@@ -158,14 +173,21 @@ NAME_CASES = [
 
 CONFIG_CASES = [
     _case("config-names", "config-names", "config names with ../, /abs, quotes, ;, newline, 400 chars",
-          "hub_datasets", None, 6 * 4, with_files(card(configs=[
+          "hub_datasets", "load_error", 0, with_files(card(configs=[
               {"config_name": name, "data_files": [{"split": "train", "path": "data/train.jsonl"}]}
               for name in ("../../escape", "/etc/passwd", "it's \"q\"", "a,b;DROP TABLE hub_samples;--",
                            "new\nline", "c" * 400)]), {"data/train.jsonl": jsonl_of(qa_rows(4))})),
-    _case("data-files-outside", "data-files-outside", "data_files pointing at ../ and an absolute path",
-          "hub_datasets", "load_error", 0, with_files(card(configs=[
+    _case("data-files-outside", "data-files-outside", "data_files reading ../../../outside/*.jsonl",
+          "hub_listing", "unsafe_data_files", 0, with_files(card(configs=[
               {"config_name": "default", "data_files": [{"split": "train", "path": "../../../outside/*.jsonl"}]}]),
               {})),
+    _case("data-files-absolute", "data-files-absolute", "data_files reading an absolute path",
+          "hub_listing", "unsafe_data_files", 0, with_files(card(configs=[
+              {"config_name": "default", "data_files": "/etc/hostname"}]), {})),
+    _case("repo-symlink", "repo-symlink", "repository folder linked to a folder outside the Hub", "hub_listing",
+          "unreadable_card", 0, lambda repo: _linked(repo, OUTSIDE)),
+    _case("file-symlink", "file-symlink", "data file linked to a file outside the Hub", "hub_listing",
+          "unreadable_card", 0, with_files(card(), {"data/train.jsonl": lambda path: _linked(path, OUTSIDE_FILE)})),
 ]
 
 CONTENT_CASES = [
@@ -177,9 +199,9 @@ CONTENT_CASES = [
           with_files(card(), {"data/train.jsonl": deep_nesting})),
     _case("many-columns", "many-columns", "5,000 columns", "hub_datasets", None, 10,
           with_files(card(), {"data/train.jsonl": many_columns})),
-    _case("schema-change", "schema-change", "schema changes after 50 rows", "hub_datasets", "load_error", 0,
+    _case("schema-change", "schema-change", "schema changes after 50 rows", "hub_datasets", None, 100,
           with_files(card(), {"data/train.jsonl": schema_change})),
-    _case("ten-million-rows", "ten-million-rows", "a split of 10,000,000 rows (gzip)", "hub_datasets", None, 100,
+    _case("ten-million-rows", "ten-million-rows", "a split of 10,000,000 rows (.jsonl.gz)", "hub_datasets", None, 100,
           with_files(card(), {"data/train.jsonl.gz": ten_million_rows})),
 ]
 
