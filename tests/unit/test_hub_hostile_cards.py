@@ -62,3 +62,14 @@ def test_a_dataset_deleted_since_listed_or_without_configs_is_recorded(tmp_path)
     assert gone.card.card_error and gone.configs == ["default"] and not gone.samples
     empty = source.read_dataset("o/empty")  # no data file: `datasets` finds no config
     assert empty.configs == ["default"] and empty.samples["default"].failure == "load_error"
+
+
+def test_a_config_that_failed_with_no_fields_known_is_dropped_for_its_failure():
+    from dynosaur_assets.hub.records import config_drop_reason
+    from dynosaur_assets.hub.sampling import ConfigSample
+
+    card = listing_card({"license": "mit", "language": ["en"]})
+    failed = ConfigSample("c", failure="load_error", error="ArrowInvalid: not parquet")
+    assert config_drop_reason(card, failed, {}) == "load_error"
+    assert config_drop_reason(card, failed, {"a": {}, "b": {}}) == "load_error"
+    assert config_drop_reason(card, ConfigSample("c", features={"a": {}}), {"a": {}}) == "too_few_fields"
