@@ -61,8 +61,7 @@ class LocalHub:
         folder = self.repo_dir(dataset_id)
         if not folder.is_dir():
             raise FileNotFoundError(f"{dataset_id}: no such repository in the local Hub (deleted since listed?)")
-        card = folder / "README.md"
-        return card.read_bytes().decode("utf-8") if card.exists() else ""
+        return _readme(folder)
 
     def repo_dir(self, dataset_id: str) -> Path:
         """The folder of a repository; ValueError when the id is no Hub id or the folder, or a file in it,
@@ -103,11 +102,14 @@ class LocalHub:
     def _listed(self, dataset_id: str) -> ListedDataset:
         """One repository as listed; its card unreadable (not UTF-8, or outside the Hub directory)
         gives empty metadata and the error: `unreadable_card` (or `invalid_id` first)."""
-        escapes = self._escapes(self.root / dataset_id)
+        folder = self.root / dataset_id  # found under the root: its card is listed even when the id is invalid
+        escapes = self._escapes(folder)
         files = [] if escapes else self._files(dataset_id)
-        times = [(self.root / dataset_id).stat().st_mtime, *(stat.st_mtime for _, stat in files)]
+        times = [folder.stat().st_mtime, *(stat.st_mtime for _, stat in files)]
         try:
-            meta, _, error = split_card(self.card_text(dataset_id))
+            if escapes:
+                raise ValueError(f"{dataset_id}: the repository folder or a file in it lies outside the Hub directory")
+            meta, _, error = split_card(_readme(folder))
         except ValueError as unreadable:
             meta, error = {}, str(unreadable)[:300]
         return ListedDataset(
@@ -239,6 +241,13 @@ class HubSource(dg.ConfigurableResource):
     @property
     def source_name(self) -> str:
         return "hf" if self.hub == "hf" else "local"
+
+
+def _readme(folder: Path) -> str:
+    """A repository folder's README.md, empty when it has none (UnicodeDecodeError, a ValueError, when it
+    is not UTF-8)."""
+    card = folder / "README.md"
+    return card.read_bytes().decode("utf-8") if card.exists() else ""
 
 
 def _files_sha(dataset_id: str, files: list[tuple[str, os.stat_result]]) -> str:
