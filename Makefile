@@ -14,7 +14,7 @@ export DYNOSAUR_HUB ?= local
 export DYNOSAUR_HUB_DIR ?= data/hub
 export DYNOSAUR_CATALOG ?= sqlite:data/catalog.sqlite
 
-.PHONY: run test dev sql migrate clean llm-server
+.PHONY: run test test-hostile dev sql migrate clean llm-server
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 test:
 	$(MAKE) -j2 $(LLM_STAMP)
 	$(PY) -m pytest -q -n auto --dist worksteal
+
+# Only the hostile-input and fault suite (tests/hostile, marker `hostile`); `make test` runs it too.
+test-hostile: $(STAMP)
+	$(PY) -m pytest -q -n auto --dist worksteal -m hostile tests/hostile
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dg dev --host 127.0.0.1 --port 3000

@@ -8,6 +8,7 @@ import yaml
 from huggingface_hub import DatasetCardData, RepoCard
 
 _SECTION = re.compile(r"^(#{1,6})\s+(.+?)\s*$", re.MULTILINE)
+_ESCAPING_PATH = re.compile(r"^/|^~|^[A-Za-z]:|(^|/)\.\.(/|$)|://")  # absolute, home, drive, `..`, URL
 _HOMEPAGE = re.compile(r"\*\*Homepage:\*\*[^\n]*?(https?://[^\s)\]>]+)", re.IGNORECASE)
 
 
@@ -28,6 +29,7 @@ class DatasetCard:
     configs: list[str] = field(default_factory=list)
     features: dict[str, dict] = field(default_factory=dict)
     card_error: str = ""
+    unsafe_data_files: str = ""  # why the configs' data files would be read outside the repository
 
 
 def split_card(text: str) -> tuple[dict, str, str]:
@@ -85,6 +87,30 @@ def config_names(meta: dict) -> list[str]:
     return [c.get("config_name", "default") for c in meta.get("configs") or [] if isinstance(c, dict)]
 
 
+def data_files_problem(meta: dict) -> str:
+    """Why the card's configs would read outside their repository (empty when they do not): a `data_files`
+    or `data_dir` path that is absolute, climbs with `..`, or is a URL. `datasets` resolves them against a
+    local folder as given, so a hostile card could otherwise sample any file of the machine."""
+    for config in meta.get("configs") or []:
+        if not isinstance(config, dict):
+            continue
+        for path in _config_paths({key: config.get(key) for key in ("data_files", "data_dir")}):
+            if _ESCAPING_PATH.search(path.replace("\\", "/")):
+                return f"config {str(config.get('config_name', 'default'))[:100]!r} reads {path[:200]!r}, outside the repository"
+    return ""
+
+
+def _config_paths(value: object) -> list[str]:
+    """Every path string of a config's `data_files` / `data_dir` (strings, lists, {split, path} dicts)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [path for key, item in value.items() if key != "split" for path in _config_paths(item)]
+    if isinstance(value, (list, tuple)):
+        return [path for item in value for path in _config_paths(item)]
+    return []
+
+
 def card_features(meta: dict) -> dict[str, dict]:
     """Map config name → `datasets.Features.to_dict()` from the card's `dataset_info`, when declared.
     (`datasets` is imported here, ~0.9 s, rather than when the Dagster definitions load.)"""
@@ -113,6 +139,7 @@ def listing_card(meta: dict, card_error: str = "") -> DatasetCard:
         website="",
         configs=config_names(meta),
         card_error=card_error,
+        unsafe_data_files=data_files_problem(meta),
     )
 
 

@@ -31,13 +31,17 @@ class ListedDataset:
 
 
 def listing_drop_reason(item: ListedDataset, card: DatasetCard | None = None) -> str | None:
-    """Why a listed dataset is not a candidate: `invalid_id` (it cannot be a partition key), or the
-    first §1 card rule its metadata fails (licence, language); None for a candidate. A card without
-    metadata has no licence; the language rule sees the tags only (the summary is not listed), so a
-    translation card may be told `non_english` here: it is dropped either way."""
+    """Why a listed dataset is not a candidate: `invalid_id` (it cannot be a partition key),
+    `unsafe_data_files` (its configs would read outside the repository), or the first §1 card rule its
+    metadata fails (licence, language); None for a candidate. A card without metadata has no licence; the
+    language rule sees the tags only (the summary is not listed), so a translation card may be told
+    `non_english` here: it is dropped either way."""
     if invalid_dataset_id_reason(item.dataset_id):
         return "invalid_id"
-    return card_drop_reason(card or listing_card(item.card_data, item.card_error))
+    card = card or listing_card(item.card_data, item.card_error)
+    if card.unsafe_data_files:
+        return "unsafe_data_files"
+    return card_drop_reason(card)
 
 
 def listing_record(item: ListedDataset, listed_at: datetime.datetime) -> dict:

@@ -14,7 +14,11 @@ def task_name(dataset_id: str, config: str, n_configs: int) -> str:
 
 
 def config_drop_reason(card: DatasetCard, sample: ConfigSample | None, features: dict) -> str | None:
-    """The first §1 reason to drop this config: card rules, then fields, then loading, then rows."""
+    """The first §1 reason to drop this config: card rules, then fields, then loading, then rows. A config
+    that failed to load with no fields known (none declared by the card) is dropped for its failure: its
+    fields are unknown, not too few."""
+    if sample is not None and sample.failure and not features:
+        return card_drop_reason(card) or sample.failure
     reason = card_drop_reason(card) or fields_drop_reason(list(features))
     if reason or sample is None:
         return reason

@@ -14,8 +14,9 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from dynosaur_assets.hub.cards import DatasetCard, parse_card, split_card
+from dynosaur_assets.hub.cards import DatasetCard, listing_card, parse_card, split_card
 from dynosaur_assets.hub.filters import card_drop_reason
+from dynosaur_assets.hub.ids import invalid_dataset_id_reason
 from dynosaur_assets.hub.listing import LISTING_FIELDS, ListedDataset, listed_from_json
 from dynosaur_assets.hub.records import dataset_records
 from dynosaur_assets.hub.sampling import ConfigSample, sample_configs
@@ -55,9 +56,30 @@ class LocalHub:
         return self.card_text(dataset_id), self.sha(dataset_id)
 
     def card_text(self, dataset_id: str) -> str:
-        """The README.md of one repository, empty when it has none."""
-        card = self.root / dataset_id / "README.md"
-        return card.read_text(encoding="utf-8") if card.exists() else ""
+        """The README.md of one repository, empty when it has none (ValueError when it is not UTF-8 or the
+        repository lies outside the Hub directory, FileNotFoundError when the repository is gone)."""
+        folder = self.repo_dir(dataset_id)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{dataset_id}: no such repository in the local Hub (deleted since listed?)")
+        return _readme(folder)
+
+    def repo_dir(self, dataset_id: str) -> Path:
+        """The folder of a repository; ValueError when the id is no Hub id or the folder, or a file in it,
+        resolves outside the Hub directory (a symbolic link): nothing is read from outside."""
+        if reason := invalid_dataset_id_reason(dataset_id):
+            raise ValueError(f"dataset id {dataset_id[:200]!r}: {reason}")
+        folder = self.root / dataset_id
+        if self._escapes(folder):
+            raise ValueError(f"{dataset_id}: the repository folder or a file in it lies outside the Hub directory")
+        return folder
+
+    def _escapes(self, folder: Path) -> bool:
+        """Whether the folder, or any file in it, resolves outside the Hub directory (the folder is checked
+        first, so a link to `/` is not walked)."""
+        root = self.root.resolve()
+        if not folder.resolve().is_relative_to(root):
+            return True
+        return any(not path.resolve().is_relative_to(root) for path in folder.rglob("*"))
 
     def sha(self, dataset_id: str) -> str:
         """A stand-in for the commit: a hash of the repository's file names, sizes and modification times."""
@@ -78,9 +100,18 @@ class LocalHub:
                       if path.is_file())
 
     def _listed(self, dataset_id: str) -> ListedDataset:
-        files = self._files(dataset_id)
-        times = [(self.root / dataset_id).stat().st_mtime, *(stat.st_mtime for _, stat in files)]
-        meta, _, error = split_card(self.card_text(dataset_id))
+        """One repository as listed; its card unreadable (not UTF-8, or outside the Hub directory)
+        gives empty metadata and the error: `unreadable_card` (or `invalid_id` first)."""
+        folder = self.root / dataset_id  # found under the root: its card is listed even when the id is invalid
+        escapes = self._escapes(folder)
+        files = [] if escapes else self._files(dataset_id)
+        times = [folder.stat().st_mtime, *(stat.st_mtime for _, stat in files)]
+        try:
+            if escapes:
+                raise ValueError(f"{dataset_id}: the repository folder or a file in it lies outside the Hub directory")
+            meta, _, error = split_card(_readme(folder))
+        except ValueError as unreadable:
+            meta, error = {}, str(unreadable)[:300]
         return ListedDataset(
             dataset_id,
             created_at=datetime.datetime.fromtimestamp(min(times), datetime.UTC),
@@ -174,12 +205,21 @@ class HubSource(dg.ConfigurableResource):
         """Read one dataset's card, then list and sample its configs unless the card already drops it
         (a dropped card's configs are the ones it declares, else `default`: the Hub is not asked)."""
         client = self.client()
-        text, sha = client.card(dataset_id)
-        card = parse_card(text)
+        try:
+            text, sha = client.card(dataset_id)
+        except Exception as error:  # noqa: BLE001 - deleted since listed, not UTF-8, a Hub error: unreadable_card
+            text, sha = "", None
+            card = listing_card({}, f"{type(error).__name__}: {error}"[:500])
+        else:
+            card = parse_card(text)
         if card_drop_reason(card):
             return DatasetRead(dataset_id, card, card.configs or ["default"], {}, sha)
+        if card.unsafe_data_files:
+            failed = {config: ConfigSample(config, failure="load_error", error=card.unsafe_data_files)
+                      for config in card.configs}
+            return DatasetRead(dataset_id, card, card.configs, failed, sha)
         path = client.data_path(dataset_id)
-        configs = card.configs or _config_names(path, self.hf_token)
+        configs = card.configs or _config_names(path, self.hf_token) or ["default"]
         samples = sample_configs(path, configs, self.config_time_budget_s, self.hf_token)
         return DatasetRead(dataset_id, card, configs, samples, sha)
 
@@ -201,6 +241,13 @@ class HubSource(dg.ConfigurableResource):
     @property
     def source_name(self) -> str:
         return "hf" if self.hub == "hf" else "local"
+
+
+def _readme(folder: Path) -> str:
+    """A repository folder's README.md, empty when it has none (UnicodeDecodeError, a ValueError, when it
+    is not UTF-8)."""
+    card = folder / "README.md"
+    return card.read_bytes().decode("utf-8") if card.exists() else ""
 
 
 def _files_sha(dataset_id: str, files: list[tuple[str, os.stat_result]]) -> str:
