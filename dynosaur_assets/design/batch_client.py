@@ -60,9 +60,10 @@ class BatchSubmission:
 class BatchClient:
     """Submits and ingests batches of one model's chat requests over a DuckDB store."""
 
-    def __init__(self, api_key: str, settings: ClientSettings, store: DuckDBCallStore,
+    def __init__(self, api_key: str, settings: ClientSettings, store: DuckDBCallStore | None,
                  prices: PriceTable | None = None, limits: BatchLimits | None = None) -> None:
-        self.settings, self.store, self.conn = settings, store, store.conn
+        """`store` None: a client that only reads batch statuses (the sensor's)."""
+        self.settings, self.store, self.conn = settings, store, store.conn if store else None
         self.prices = prices or PriceTable()
         self.limits = limits or BatchLimits()
         self._api_key = SecretStr(api_key)
@@ -123,6 +124,11 @@ class BatchClient:
                              attempt, parent, _now())
         record_batch(self.conn, record, [line.info for line in lines])
         return batch_id
+
+    def status(self, batch_id: str) -> str:
+        """The batch's status on the server."""
+        with self._api(f"read batch {batch_id}") as client:
+            return client.batches.retrieve(batch_id).status
 
     def ingest(self, record: BatchRecord) -> BatchOutcome | None:
         """A finished batch (completed, expired, failed, cancelled): its answered lines into `llm_calls`
