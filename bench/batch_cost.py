@@ -49,7 +49,8 @@ def pipeline_run(work: Path, base_url: str, mode: str) -> dict:
             first = job.execute_in_process(instance=instance, tags=tags, run_config=config, raise_on_error=False)
         with read_lake(work / mode / "catalog.sqlite") as conn:
             [row] = conn.execute(f"SELECT * FROM ({QUERY}) WHERE designer = 'openai'").fetchall()
-            tokens = conn.execute("SELECT sum(prompt_tokens), sum(completion_tokens), min(mode) FROM llm_calls").fetchone()
+            tokens = conn.execute("SELECT sum(prompt_tokens), sum(completion_tokens), min(mode) "
+                                  "FROM llm_calls").fetchone()
     _, model, calls, cost, valid, _, per_task = row
     return {"mode": tokens[2], "model": model, "calls": calls, "prompt_tokens": tokens[0],
             "completion_tokens": tokens[1], "cost_usd": cost, "valid_tasks": valid, "cost_per_valid_task": per_task}

@@ -64,7 +64,8 @@ def _ingest_request(instance: dg.DagsterInstance, task_designer: TaskDesigner,
     return [dg.RunRequest(job_name=llm_batch_ingest_job.name, run_key=f"ingest:{key}")]
 
 
-def _step_requests(asset_graph, step: str, ranges: list[tuple[str, str]], closed: datetime | None) -> list[dg.RunRequest]:
+def _step_requests(asset_graph, step: str, ranges: list[tuple[str, str]],
+                   closed: datetime | None) -> list[dg.RunRequest]:
     """One run per range: the step's asset and the partitioned assets after it, in batch mode."""
     asset = STEP_ASSETS[step]
     selection = list((dg.AssetSelection.assets(asset).downstream() & PARTITIONED).resolve(asset_graph))

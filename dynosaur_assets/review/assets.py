@@ -71,7 +71,8 @@ def task_reviews(
     yield from _batch_stop(context, run, keys)
 
 
-def _batch_stop(context: dg.AssetExecutionContext, run: ReviewRun, keys: list[str]) -> Iterator[dg.AssetMaterialization]:
+def _batch_stop(context: dg.AssetExecutionContext, run: ReviewRun,
+                keys: list[str]) -> Iterator[dg.AssetMaterialization]:
     """Batch mode: materialize the datasets whose reviews were all answered, one by one, and fail naming
     the others and their batches (as the design step does)."""
     done = [key for key in keys if key not in run.waiting]

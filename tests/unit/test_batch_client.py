@@ -144,7 +144,8 @@ from pathlib import Path
 sys.path.insert(0, "tests"); sys.path.insert(0, "tests/unit")
 from test_batch_client import requests
 conn = connect_store(Path(sys.argv[1]))
-BatchClient("k", ClientSettings(base_url=sys.argv[2], max_retries=0), DuckDBCallStore(conn)).submit(requests(), "design")
+client = BatchClient("k", ClientSettings(base_url=sys.argv[2], max_retries=0), DuckDBCallStore(conn))
+client.submit(requests(), "design")
 """
 
 
