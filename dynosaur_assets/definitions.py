@@ -12,6 +12,8 @@ quiet_libraries()
 
 import dagster as dg  # noqa: E402
 
+from dynosaur_assets.batch.assets import llm_batch_ingest  # noqa: E402
+from dynosaur_assets.batch.sensors import llm_batches  # noqa: E402
 from dynosaur_assets.curate.assets import curation  # noqa: E402
 from dynosaur_assets.dedup.assets import corpus_duplicates  # noqa: E402
 from dynosaur_assets.design.assets import task_designs  # noqa: E402
@@ -25,7 +27,7 @@ from dynosaur_assets.hub.assets import hub_ingestion, hub_listing  # noqa: E402
 from dynosaur_assets.automation import corpus_automation  # noqa: E402
 from dynosaur_assets.hub.sensors import new_hub_datasets  # noqa: E402
 from dynosaur_assets.hub.source import HubSource  # noqa: E402
-from dynosaur_assets.jobs import dynosaur_job, hub_listing_job  # noqa: E402
+from dynosaur_assets.jobs import dynosaur_job, hub_listing_job, llm_batch_ingest_job  # noqa: E402
 from dynosaur_assets.quality.checks import quality_checks  # noqa: E402
 from dynosaur_assets.maintain.assets import lake_checkpoint  # noqa: E402
 from dynosaur_assets.replay.assets import replay_selection  # noqa: E402
@@ -78,10 +80,10 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 defs = dg.Definitions(
     assets=[hub_listing, hub_ingestion, task_designs, curation, instruction_embeddings, task_reviews,
-            corpus_duplicates, corpus_reports, corpus_export, lake_checkpoint, replay_selection],
+            corpus_duplicates, corpus_reports, corpus_export, lake_checkpoint, replay_selection, llm_batch_ingest],
     asset_checks=quality_checks,
-    jobs=[dynosaur_job, hub_listing_job],
-    sensors=[new_hub_datasets, corpus_automation],
+    jobs=[dynosaur_job, hub_listing_job, llm_batch_ingest_job],
+    sensors=[new_hub_datasets, corpus_automation, llm_batches],
     resources=build_resources(),
     executor=executor_from_env(),
 )

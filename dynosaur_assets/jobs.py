@@ -4,7 +4,8 @@ range of `hub_datasets` partitions (the store-wide `corpus_duplicates`, `corpus_
 
 import dagster as dg
 
-PARTITIONED = (dg.AssetSelection.all() - dg.AssetSelection.groups("dedup", "reports", "export", "maintenance", "replay")
+PARTITIONED = (dg.AssetSelection.all()
+               - dg.AssetSelection.groups("dedup", "reports", "export", "maintenance", "replay", "batch")
                - dg.AssetSelection.assets("hub_listing"))
 
 dynosaur_job = dg.define_asset_job(
@@ -17,6 +18,13 @@ hub_listing_job = dg.define_asset_job(
     "list_the_hub",
     selection=dg.AssetSelection.assets("hub_listing"),
     description="List the Hub and record its new and changed datasets (the candidates become partitions).",
+)
+
+
+llm_batch_ingest_job = dg.define_asset_job(
+    "llm_batch_ingest",
+    selection=dg.AssetSelection.assets("llm_batch_ingest"),
+    description="Store the replies of the finished OpenAI batches in llm_calls; re-queue their failed lines.",
 )
 
 

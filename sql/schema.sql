@@ -237,6 +237,45 @@ CREATE TABLE IF NOT EXISTS llm_calls (
     response_format    VARCHAR,
     created_at         TIMESTAMP NOT NULL
 );
+-- How the call was paid: sync (chat completions) | batch (the Batch API, half price); NULL: before modes, sync.
+ALTER TABLE llm_calls ADD COLUMN IF NOT EXISTS mode VARCHAR;
+
+-- The Batch API (DYNOSAUR_LLM_MODE=batch): one row per batch submitted, recorded at once after its
+-- creation (a kill before that is recovered by the submission id in the batch's metadata).
+CREATE TABLE IF NOT EXISTS llm_batches (
+    batch_id         VARCHAR NOT NULL,   -- OpenAI's batch id; key
+    submission_id    VARCHAR NOT NULL,   -- ours, in the batch's metadata: a hash of its request hashes and parent
+    step             VARCHAR NOT NULL,   -- design | review
+    model            VARCHAR NOT NULL,
+    input_file_id    VARCHAR NOT NULL,
+    requests         INTEGER NOT NULL,
+    bytes            BIGINT NOT NULL,    -- of the uploaded JSONL
+    attempt          INTEGER NOT NULL,   -- 1; n + 1 for a batch re-queueing the failed or missing lines of another
+    parent_batch_id  VARCHAR,            -- the batch whose failed or missing lines this one re-queues
+    submitted_at     TIMESTAMP NOT NULL
+);
+
+-- The requests of each batch (custom_id = request_hash, the llm_calls key).
+CREATE TABLE IF NOT EXISTS llm_batch_requests (
+    batch_id      VARCHAR NOT NULL,
+    request_hash  VARCHAR NOT NULL,
+    dataset_id    VARCHAR NOT NULL,
+    prompt_kind   VARCHAR NOT NULL,
+    task_name     VARCHAR
+    -- key: (batch_id, request_hash)
+);
+
+-- How each batch ended, written by `llm_batch_ingest` once its lines are in llm_calls: a batch without a
+-- row here is open. completed + failed + missing = requests.
+CREATE TABLE IF NOT EXISTS llm_batch_outcomes (
+    batch_id           VARCHAR NOT NULL,   -- key
+    status             VARCHAR NOT NULL,   -- OpenAI's: completed | expired | failed | cancelled
+    completed          INTEGER NOT NULL,   -- lines stored in llm_calls
+    failed             INTEGER NOT NULL,   -- lines answered with an error
+    missing            INTEGER NOT NULL,   -- lines in neither file (expired, cancelled, a failed batch)
+    requeued_batch_id  VARCHAR,            -- the batch that asks the failed and missing lines again, if any
+    closed_at          TIMESTAMP NOT NULL
+);
 
 -- Data quality: one row per (run, partition, suite, expectation) from the Great Expectations suites in
 -- expectations/<table>.json, written by dynosaur_assets.quality.checks.write_outcomes. A history table:

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 import dagster as dg
 from pydantic import Field
 
+from dynosaur_assets.design.batch_client import BatchLimits
+from dynosaur_assets.design.batch_lines import MAX_BYTES_PER_BATCH, MAX_REQUESTS_PER_BATCH
 from dynosaur_assets.design.designer import DesignRun, TaskDesigner
 from dynosaur_assets.design.replies import design_rows
 from dynosaur_assets.hub.task_sources import load_task_sources
@@ -23,6 +25,9 @@ def environment_choices() -> dict:
         "budget_usd": float(os.environ.get("DYNOSAUR_BUDGET_USD") or 0),
         "dry_run": os.environ.get("DYNOSAUR_DRY_RUN", "").lower() in _TRUE,
         "llm_concurrency": int(os.environ.get("DYNOSAUR_LLM_CONCURRENCY") or 32),
+        "llm_mode": os.environ.get("DYNOSAUR_LLM_MODE") or "sync",
+        "batch_max_requests": int(os.environ.get("DYNOSAUR_BATCH_MAX_REQUESTS") or MAX_REQUESTS_PER_BATCH),
+        "batch_max_bytes": int(os.environ.get("DYNOSAUR_BATCH_MAX_BYTES") or MAX_BYTES_PER_BATCH),
     }
 
 
@@ -38,6 +43,14 @@ class DesignRunConfig(dg.Config):
     dry_run: bool = Field(default=_DEFAULTS["dry_run"],
                           description="estimate the LLM requests, tokens and cost; call nothing, store nothing")
     llm_concurrency: int = Field(default=_DEFAULTS["llm_concurrency"], description="LLM requests in flight at once")
+    llm_mode: str = Field(default=_DEFAULTS["llm_mode"], description="sync: chat completions; batch: the OpenAI "
+                          "Batch API at half price (the partitions materialize when the llm_batches sensor has "
+                          "ingested the replies)")
+    batch_max_requests: int = Field(default=_DEFAULTS["batch_max_requests"], description="requests per batch file")
+    batch_max_bytes: int = Field(default=_DEFAULTS["batch_max_bytes"], description="bytes per batch file")
+
+    def batch_limits(self) -> BatchLimits:
+        return BatchLimits(self.batch_max_requests, self.batch_max_bytes)
 
 
 def design_run_config() -> dict:
@@ -59,13 +72,15 @@ def task_designs(
     """Ask the designer (LLM or rule-based) for up to three tasks per config and prompt kind.
 
     A dry run estimates the LLM requests per dataset, reports them as an observation and materializes
-    nothing (the later steps are skipped). When the run stops early (budget reached, a call failed), the
+    nothing (the later steps are skipped). In batch mode the prompts not answered in `llm_calls` go to
+    the Batch API and their datasets are left unmaterialized as after a budget stop (the step fails
+    naming the batches); the `llm_batches` sensor requests their run once the replies are stored. When the run stops early (budget reached, a call failed), the
     datasets whose every prompt was answered are written and materialized one partition at a time, and
     the step fails naming the others; the automation sensor then curates the materialized ones."""
     with duckdb.get_connection() as conn:
         sources = load_task_sources(conn, context.partition_keys)
         if config.dry_run:
-            estimates = task_designer.estimate(sources, conn)
+            estimates = task_designer.estimate(sources, conn, config.llm_mode)
             context.log.info(f"dry run: {estimates['total']}")
             yield dg.AssetObservation(asset_key=context.asset_key, metadata={
                 "dry_run": dg.MetadataValue.md(markdown_table(list(estimates.values()), list(estimates["total"]))),
@@ -73,7 +88,8 @@ def task_designs(
             })
             return
         run = task_designer.design([s for group in sources.values() for s in group], conn, context.log,
-                                   budget_usd=config.budget_usd or None, concurrency=config.llm_concurrency)
+                                   budget_usd=config.budget_usd or None, concurrency=config.llm_concurrency,
+                                   mode=config.llm_mode, limits=config.batch_limits())
         rows_by_dataset = _store_finished(context, conn, sources, run)
     if not run.unfinished:
         yield _materialization(sources, rows_by_dataset, run)

@@ -31,6 +31,7 @@ class CallRow:
     attempts: int
     response_format: str
     created_at: datetime
+    mode: str | None = "sync"  # sync | batch (the Batch API, half price); None: stored before modes existed
 
 
 CALL_ROW_FIELDS = tuple(item.name for item in fields(CallRow))

@@ -2,7 +2,8 @@
 
 Prices are USD per 1M tokens (input, cached input, output). A dated snapshot such as
 `gpt-4o-mini-2024-07-18` takes its family's price; an unknown or local model costs 0 and is flagged
-`known=False`. Tokens are counted offline with `bpe_openai` (tiktoken downloads vocabularies).
+`known=False`. Calls through the Batch API (`mode="batch"`) cost half, as OpenAI prices them.
+Tokens are counted offline with `bpe_openai` (tiktoken downloads vocabularies).
 """
 
 import json
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     import bpe_openai
 
 TOKENS_PER_PRICE = 1_000_000
+LLM_MODES = ("sync", "batch")
+BATCH_PRICE_FACTOR = 0.5  # OpenAI's Batch API: half the synchronous price, input and output alike
 # OpenAI's chat format: each message costs a few tokens of framing, and the reply is primed.
 TOKENS_PER_MESSAGE = 3
 TOKENS_PER_REPLY = 3
@@ -79,12 +82,21 @@ class PriceTable:
         family = _SNAPSHOT.sub("", model)
         return self.prices.get(family, UNKNOWN_PRICE)
 
-    def call_cost(self, model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int) -> float:
-        """USD of one call; `cached_tokens` are part of `prompt_tokens` and billed at the cached rate."""
+    def call_cost(self, model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int,
+                  mode: str = "sync") -> float:
+        """USD of one call; `cached_tokens` are part of `prompt_tokens` and billed at the cached rate;
+        a `batch` call at half price."""
         price = self.price(model)
         cached = min(max(cached_tokens, 0), prompt_tokens)
         total = (prompt_tokens - cached) * price.input + cached * price.cached_input
-        return (total + completion_tokens * price.output) / TOKENS_PER_PRICE
+        return (total + completion_tokens * price.output) / TOKENS_PER_PRICE * mode_price_factor(mode)
+
+
+def mode_price_factor(mode: str | None) -> float:
+    """What a call costs in this mode relative to a synchronous one (None: a row written before modes, sync)."""
+    if mode not in (*LLM_MODES, None):
+        raise ValueError(f"DYNOSAUR_LLM_MODE must be one of {', '.join(LLM_MODES)}, got {mode!r}")
+    return BATCH_PRICE_FACTOR if mode == "batch" else 1.0
 
 
 def call_cost(
@@ -134,14 +146,16 @@ def estimate_cost(
     completion_tokens: int,
     cached_tokens_per_request: int = 0,
     prices: PriceTable | None = None,
+    mode: str = "sync",
 ) -> CostEstimate:
     """A dry run over the prompts of a run: exact prompt tokens, `completion_tokens` assumed per call
-    (the max-tokens limit gives an upper bound) and `cached_tokens_per_request` assumed cached."""
+    (the max-tokens limit gives an upper bound) and `cached_tokens_per_request` assumed cached, at the
+    prices of `mode`."""
     counts = [count_tokens(messages, model) for messages in conversations]
     table = prices or PriceTable()
     cached = sum(min(cached_tokens_per_request, count) for count in counts)
     completions = completion_tokens * len(counts)
-    cost = table.call_cost(model, sum(counts), cached, completions)
+    cost = table.call_cost(model, sum(counts), cached, completions, mode)
     return CostEstimate(model, len(counts), sum(counts), cached, completions, cost, table.price(model).known)
 
 

@@ -193,17 +193,20 @@ def _prepare_instruction_embeddings(frame: pd.DataFrame, context: ContextFrames)
 
 
 def _prepare_llm_calls(frame: pd.DataFrame, context: ContextFrames) -> None:
-    """`cost_consistent` compares with the default prices (dynosaur_assets.design.pricing)."""
+    """`cost_consistent` compares with the default prices (dynosaur_assets.design.pricing) of the row's
+    mode (batch calls at half price)."""
     prompt, cached, completion = (_column(frame, c) for c in ("prompt_tokens", "cached_tokens", "completion_tokens"))
     _assign(frame, "cached_within_prompt",
             [c <= p if _count(p) and _count(c) else None for p, c in zip(prompt, cached)])
     prices = PriceTable()
     consistent = []
-    for model, p, c, o, cost in zip(_column(frame, "model"), prompt, cached, completion, _column(frame, "cost_usd")):
+    modes = _column(frame, "mode") if "mode" in frame.columns else [None] * len(frame)
+    for model, p, c, o, cost, mode in zip(_column(frame, "model"), prompt, cached, completion,
+                                          _column(frame, "cost_usd"), modes):
         if not (_text(model) and all(_count(v) for v in (p, c, o, cost))):
             consistent.append(None)
             continue
-        expected = prices.call_cost(str(model), int(p), int(c), int(o))
+        expected = prices.call_cost(str(model), int(p), int(c), int(o), "batch" if mode == "batch" else "sync")
         consistent.append(abs(float(cost) - expected) <= COST_ABS_TOLERANCE + COST_REL_TOLERANCE * abs(expected))
     _assign(frame, "cost_consistent", consistent)
 

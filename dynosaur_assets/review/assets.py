@@ -8,6 +8,7 @@ from pydantic import Field
 
 from dynosaur_assets.automation import after_designs
 from dynosaur_assets.design.assets import environment_choices
+from dynosaur_assets.design.batch_client import BatchLimits
 from dynosaur_assets.metadata import counts_metadata, datasets_table, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.resources import DynosaurDuckDB
@@ -28,6 +29,10 @@ class ReviewRunConfig(dg.Config):
     dry_run: bool = Field(default=_DEFAULTS["dry_run"],
                           description="estimate the review requests, tokens and cost; call nothing, store nothing")
     llm_concurrency: int = Field(default=_DEFAULTS["llm_concurrency"], description="LLM requests in flight at once")
+    llm_mode: str = Field(default=_DEFAULTS["llm_mode"], description="sync or batch (the OpenAI Batch API, half "
+                          "price: the partitions materialize when the llm_batches sensor has ingested the replies)")
+    batch_max_requests: int = Field(default=_DEFAULTS["batch_max_requests"], description="requests per batch file")
+    batch_max_bytes: int = Field(default=_DEFAULTS["batch_max_bytes"], description="bytes per batch file")
 
 
 @dg.asset(
@@ -50,15 +55,34 @@ def task_reviews(
     with duckdb.get_connection() as conn:
         tasks = [task for group in load_review_tasks(conn, keys).values() for task in group]
         if config.dry_run:
-            estimate = task_reviewer.estimate(tasks, conn)
+            estimate = task_reviewer.estimate(tasks, conn, config.llm_mode)
             context.log.info(f"dry run: {estimate}")
             yield dg.AssetObservation(asset_key=context.asset_key, metadata={"dry_run/estimate": estimate})
             return
         run = task_reviewer.review(tasks, conn, context.log, budget_usd=config.budget_usd or None,
-                                   concurrency=config.llm_concurrency)
+                                   concurrency=config.llm_concurrency, mode=config.llm_mode,
+                                   limits=BatchLimits(config.batch_max_requests, config.batch_max_bytes))
         for dataset_id in keys:
-            replace_partition(conn, dataset_id, {"task_reviews": run.rows.get(dataset_id, [])})
-    yield dg.MaterializeResult(metadata=review_metadata(run, keys))
+            if dataset_id not in run.waiting:
+                replace_partition(conn, dataset_id, {"task_reviews": run.rows.get(dataset_id, [])})
+    if not run.waiting:
+        yield dg.MaterializeResult(metadata=review_metadata(run, keys))
+        return
+    yield from _batch_stop(context, run, keys)
+
+
+def _batch_stop(context: dg.AssetExecutionContext, run: ReviewRun,
+                keys: list[str]) -> Iterator[dg.AssetMaterialization]:
+    """Batch mode: materialize the datasets whose reviews were all answered, one by one, and fail naming
+    the others and their batches (as the design step does)."""
+    done = [key for key in keys if key not in run.waiting]
+    for key in done:
+        yield dg.AssetMaterialization(asset_key=context.asset_key, partition=key, metadata=review_metadata(run, [key]))
+    batches = sorted({batch for ids in run.waiting.values() for batch in ids})
+    reason = (f"reviews wait for OpenAI batches ({', '.join(batches)}); the llm_batches sensor ingests their "
+              "replies and requests these partitions' run") if batches else "the budget was reached"
+    raise dg.Failure(description=f"{reason}; left unmaterialized: {', '.join(sorted(run.waiting))}. "
+                     f"Materialized: {len(done)} datasets whose reviews were all answered.")
 
 
 def review_metadata(run: ReviewRun, keys: list[str]) -> dict:

@@ -32,9 +32,11 @@ BUDGET_REASON = "the budget was reached before this task was sent"
 
 @dataclass
 class ReviewRun:
-    """The `task_reviews` rows of a run by dataset, parse errors by kind, and the LLM's counts."""
+    """The `task_reviews` rows of a run by dataset, parse errors by kind, the LLM's counts, and (batch
+    mode) the datasets left unfinished with the batches their reviews wait for (none: the budget)."""
 
     rows: dict[str, list[dict]] = field(default_factory=dict)
+    waiting: dict[str, set[str]] = field(default_factory=dict)
     parse_errors: Counter = field(default_factory=Counter)
     llm: dict = field(default_factory=dict)
 
@@ -92,12 +94,17 @@ def review_with_client(client: DesignClient, tasks: Sequence[ReviewTask]) -> Rev
     requests = [review_request(task) for task in tasks]
     result = client.run_sync(requests)
     calls = {row.request_hash: row for row in result.rows}
-    run = ReviewRun(llm={"requests_sent": result.requests_sent, "cache_hits": result.cache_hits,
-                         "cost_usd": result.cost_usd,
-                         "prompt_tokens": sum(c.prompt_tokens for c in calls.values()),
+    return reviews_from_calls(client, tasks, calls, {"requests_sent": result.requests_sent,
+                                                     "cache_hits": result.cache_hits, "cost_usd": result.cost_usd})
+
+
+def reviews_from_calls(client: DesignClient, tasks: Sequence[ReviewTask], calls: dict[str, CallRow],
+                       llm: dict) -> ReviewRun:
+    """The review rows of the tasks from their calls (`not_reviewed` where a call is missing or failed)."""
+    run = ReviewRun(llm={**llm, "prompt_tokens": sum(c.prompt_tokens for c in calls.values()),
                          "completion_tokens": sum(c.completion_tokens for c in calls.values())})
-    for task, request in zip(tasks, requests):
-        digest = client.request_hash(request)
+    for task in tasks:
+        digest = client.request_hash(review_request(task))
         row = _row_from_call(task, calls.get(digest), digest, run.parse_errors)
         run.rows.setdefault(task.dataset_id, []).append(row)
     return run
