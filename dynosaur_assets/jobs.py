@@ -22,7 +22,7 @@ hub_listing_job = dg.define_asset_job(
 
 
 llm_batch_ingest_job = dg.define_asset_job(
-    "llm_batch_ingest",
+    "ingest_llm_batches",
     selection=dg.AssetSelection.assets("llm_batch_ingest"),
     description="Store the replies of the finished OpenAI batches in llm_calls; re-queue their failed lines.",
 )

@@ -76,7 +76,7 @@ def test_the_sensor_lists_the_hub_then_adds_only_candidates_and_rereads_changed_
     [request] = capped.run_requests
     assert {key.to_user_string() for key in request.asset_selection} == {
         "hub_datasets", "hub_samples", "task_designs", "instructions", "task_rejections", "instruction_samples",
-        "instruction_embeddings"}
+        "instruction_embeddings", "task_reviews"}
     everything = tick(pipeline)
     assert set(everything.dynamic_partitions_requests[0].partition_keys) == candidates
     pipeline.run(sorted(candidates))

@@ -41,3 +41,13 @@ def test_the_asset_graph_matches_its_reviewed_snapshot():
     if os.environ.get("UPDATE_SNAPSHOTS"):
         SNAPSHOT.write_text(json.dumps(current, indent=2) + "\n")
     assert current == json.loads(SNAPSHOT.read_text()), "regenerate with UPDATE_SNAPSHOTS=1 and review the diff"
+
+
+def test_the_code_location_loads_as_the_daemon_loads_it():
+    """The daemon's code server builds the whole repository: names a plain `Definitions` accepts can still
+    clash there (a job named like an asset did, and every run of `make run` then waited for nothing)."""
+    from dynosaur_assets.definitions import defs
+
+    import dagster as dg
+
+    dg.Definitions.validate_loadable(defs)
