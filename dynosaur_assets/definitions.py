@@ -37,6 +37,18 @@ from dynosaur_assets.review.assets import task_reviews  # noqa: E402
 from dynosaur_assets.review.reviewer import TaskReviewer  # noqa: E402
 
 
+def llm_server_settings() -> dict:
+    """The LLM server's settings, shared by the designer and the reviewer (one client, one call store)."""
+    return {
+        "api_key": dg.EnvVar("OPENAI_API_KEY"),
+        "base_url": dg.EnvVar("OPENAI_BASE_URL"),
+        "model": dg.EnvVar("DYNOSAUR_MODEL"),
+        "response_format": dg.EnvVar("DYNOSAUR_RESPONSE_FORMAT"),
+        "timeout_s": dg.EnvVar.int("DYNOSAUR_LLM_TIMEOUT_S"),
+        "requests_per_minute": dg.EnvVar.int("DYNOSAUR_LLM_RPM"),
+    }
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     """Every external system, configured from the environment."""
     return {
@@ -50,26 +62,10 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             database=":memory:", catalog=dg.EnvVar("DYNOSAUR_CATALOG"), data_path=dg.EnvVar("DYNOSAUR_DATA_PATH"),
             snapshot_retention=dg.EnvVar("DYNOSAUR_SNAPSHOT_RETENTION"),
         ),
-        "task_designer": TaskDesigner(
-            designer=dg.EnvVar("DYNOSAUR_DESIGNER"),
-            api_key=dg.EnvVar("OPENAI_API_KEY"),
-            base_url=dg.EnvVar("OPENAI_BASE_URL"),
-            model=dg.EnvVar("DYNOSAUR_MODEL"),
-            response_format=dg.EnvVar("DYNOSAUR_RESPONSE_FORMAT"),
-            timeout_s=dg.EnvVar.int("DYNOSAUR_LLM_TIMEOUT_S"),
-            requests_per_minute=dg.EnvVar.int("DYNOSAUR_LLM_RPM"),
-        ),
+        "task_designer": TaskDesigner(designer=dg.EnvVar("DYNOSAUR_DESIGNER"), **llm_server_settings()),
         "hub_publisher": HubPublisher(repo_id=dg.EnvVar("DYNOSAUR_EXPORT_REPO"), token=dg.EnvVar("HF_TOKEN")),
-        "task_reviewer": TaskReviewer(
-            reviewer=dg.EnvVar("DYNOSAUR_REVIEWER"),
-            designer=dg.EnvVar("DYNOSAUR_DESIGNER"),
-            api_key=dg.EnvVar("OPENAI_API_KEY"),
-            base_url=dg.EnvVar("OPENAI_BASE_URL"),
-            model=dg.EnvVar("DYNOSAUR_MODEL"),
-            response_format=dg.EnvVar("DYNOSAUR_RESPONSE_FORMAT"),
-            timeout_s=dg.EnvVar.int("DYNOSAUR_LLM_TIMEOUT_S"),
-            requests_per_minute=dg.EnvVar.int("DYNOSAUR_LLM_RPM"),
-        ),
+        "task_reviewer": TaskReviewer(reviewer=dg.EnvVar("DYNOSAUR_REVIEWER"), designer=dg.EnvVar("DYNOSAUR_DESIGNER"),
+                                      **llm_server_settings()),
         "instruction_embedder": InstructionEmbedder(
             backend=dg.EnvVar("DYNOSAUR_EMBEDDER"),
             api_key=dg.EnvVar("OPENAI_API_KEY"),
