@@ -1,6 +1,7 @@
 """Valid tasks under the paper's rules and under the strict rules (docs/method.md §3.7), per Hub and
-designer: the rule designer, and gpt-3.5's published tasks for the same configs (matched by task name;
-the first three as the aware reply, the rest as the unaware one). Rule-designer coverage is the share of
+designer: the rule designer, and gpt-3.5's published tasks for the same configs (matched by task name, with
+the base instructions bench/review_sample.py labels; the first three as the aware reply, the rest as the
+unaware one, since the original asked each prompt kind for up to three). Rule-designer coverage is the share of
 kept configs with at least one valid task. With `--labels` (bench/review_labels/labels.csv, a blind
 review), also the new rules' precision and the share of reasonable tasks kept under each rule set.
 
@@ -17,12 +18,12 @@ from pathlib import Path
 
 from dynosaur_assets.curate.curation import curate_source
 from dynosaur_assets.curate.strict_rules import STRICT_RULES
-from dynosaur_assets.design.replies import design_rows, rules_replies
+from dynosaur_assets.design.parse import ParsedResponse
+from dynosaur_assets.design.replies import DesignReply, design_rows, rules_replies
 from dynosaur_assets.hub.source import local_hub_sources
-from dynosaur_assets.tasks import TaskSource
-from local_hubs import ROOT, bench_hubs
-
-REFERENCE = ROOT.parent / "shared" / "reference" / "dynosaur-instructions-full.json"
+from dynosaur_assets.tasks import TaskDesign, TaskSource
+from local_hubs import bench_hubs
+from review_sample import REFERENCE_TASKS, published_tasks
 HUB_KEYS = {"embedded Hub": "embedded", "hub-snapshot": "hub-snapshot"}
 DESIGNERS = ("rules", "gpt-3.5")
 NOT_REASONABLE = {"wrong_input", "wrong_output", "wrong_instruction"}
@@ -44,15 +45,13 @@ class Outcome:
     strict_rejected: dict[tuple, str] = field(default_factory=dict)
 
 
-def published_rows(source: TaskSource, published: list[dict]) -> list[dict]:
-    """`task_designs`-like rows of gpt-3.5's tasks for a source: three as the aware reply, the rest unaware."""
+def published_rows(source: TaskSource, tasks: list[TaskDesign]) -> list[dict]:
+    """`task_designs` rows of gpt-3.5's tasks for a source: the first three as the aware reply, the rest unaware."""
     rows = []
-    for index, entry in enumerate(published):
-        kind, position = ("aware", index + 1) if index < 3 else ("unaware", index - 2)
-        rows.append({"dataset_id": source.dataset_id, "config": source.config, "task_name": source.task_name,
-                     "prompt_kind": kind, "position": position, "designer": "gpt-3.5", "designer_version": "published",
-                     "model": "gpt-3.5-turbo", "instruction": entry["instruction"],
-                     "input_fields": list(entry["input_fields"]), "output_field": list(entry["output_field"])})
+    for kind, chunk in (("aware", tasks[:3]), ("unaware", tasks[3:])):
+        if chunk:
+            parsed = ParsedResponse(json.dumps([vars(t) for t in chunk]), tasks=chunk)
+            rows += design_rows(source, DesignReply(kind, parsed, "gpt-3.5", "published"))
     return rows
 
 
@@ -113,7 +112,7 @@ def share(pair: tuple[int, int]) -> str:
     return f"{hits / total:.2f} ({hits}/{total})" if total else "n/a (0)"
 
 
-def designer_rows(published: dict[str, list[dict]]):
+def designer_rows(published: dict[str, list[TaskDesign]]):
     """Each designer's design rows for a source, or None when it designed nothing for it."""
     return {
         "rules": lambda s: [row for reply in rules_replies(s) for row in design_rows(s, reply)],
@@ -159,9 +158,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--labels", type=Path, help="bench/review_labels/labels.csv")
     args = parser.parse_args()
-    published: dict[str, list[dict]] = defaultdict(list)
-    for entry in json.loads(REFERENCE.read_text(encoding="utf-8")):
-        published[entry["task_name"]].append(entry)
+    published = published_tasks(REFERENCE_TASKS)
     results = {}
     for name, path in bench_hubs().items():
         sources = local_hub_sources(path)

@@ -4,11 +4,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 import dagster as dg
-from pydantic import Field
 
 from dynosaur_assets.automation import after_designs
-from dynosaur_assets.design.assets import environment_choices
-from dynosaur_assets.design.batch_client import BatchLimits
+from dynosaur_assets.design.assets import DesignRunConfig
 from dynosaur_assets.metadata import counts_metadata, datasets_table, markdown_table
 from dynosaur_assets.partitions import hub_dataset_partitions
 from dynosaur_assets.resources import DynosaurDuckDB
@@ -18,21 +16,11 @@ from dynosaur_assets.review.reviews import ReviewRun, load_review_tasks
 from dynosaur_assets.store import replace_partition
 
 GROUP = "review"
-_DEFAULTS = environment_choices()
 
 
-class ReviewRunConfig(dg.Config):
-    """Per-run choices of the review step; defaults from the same variables as the design step's."""
-
-    budget_usd: float = Field(default=_DEFAULTS["budget_usd"],
-                              description="stop issuing review requests once this step has spent this much (0: none)")
-    dry_run: bool = Field(default=_DEFAULTS["dry_run"],
-                          description="estimate the review requests, tokens and cost; call nothing, store nothing")
-    llm_concurrency: int = Field(default=_DEFAULTS["llm_concurrency"], description="LLM requests in flight at once")
-    llm_mode: str = Field(default=_DEFAULTS["llm_mode"], description="sync or batch (the OpenAI Batch API, half "
-                          "price: the partitions materialize when the llm_batches sensor has ingested the replies)")
-    batch_max_requests: int = Field(default=_DEFAULTS["batch_max_requests"], description="requests per batch file")
-    batch_max_bytes: int = Field(default=_DEFAULTS["batch_max_bytes"], description="bytes per batch file")
+class ReviewRunConfig(DesignRunConfig):
+    """Per-run choices of the review step: the design step's, with defaults from the same variables (the
+    budget applies to this step on its own)."""
 
 
 @dg.asset(
@@ -61,7 +49,7 @@ def task_reviews(
             return
         run = task_reviewer.review(tasks, conn, context.log, budget_usd=config.budget_usd or None,
                                    concurrency=config.llm_concurrency, mode=config.llm_mode,
-                                   limits=BatchLimits(config.batch_max_requests, config.batch_max_bytes))
+                                   limits=config.batch_limits())
         for dataset_id in keys:
             if dataset_id not in run.waiting:
                 replace_partition(conn, dataset_id, {"task_reviews": run.rows.get(dataset_id, [])})

@@ -77,14 +77,14 @@ def test_a_batch_run_leaves_the_tables_of_a_sync_run_at_half_the_price(pipeline,
         assert tick(pipeline, server) == []  # the batch runs
         server.release()  # expires with two of its five lines done
         [ingest] = tick(pipeline, server)
-        assert ingest.job_name == "llm_batch_ingest" and server.batches_created == 2  # the other three re-queued
+        assert ingest.job_name == "ingest_llm_batches" and server.batches_created == 2  # the other three re-queued
         assert pipeline.query("SELECT count(*), min(mode) FROM llm_calls") == [(2, "batch")]
         requests = []
         for _ in range(3):
             server.release()
             requests += tick(pipeline, server)
         runs = [r for r in requests if r.job_name == "dynosaur"]
-        assert [r.job_name for r in requests].count("llm_batch_ingest") == 1
+        assert [r.job_name for r in requests].count("ingest_llm_batches") == 1
         ranges = [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
                   for r in runs]
         assert ranges == [(DATASETS[0], DATASETS[0]), (DATASETS[1], DATASETS[2])]  # nli's two lines came first

@@ -28,8 +28,15 @@ FAKE_CALLS = [
     ("h2", "fake-model", "acme-nlp/everyday-nli", 200, 30, 0.02, datetime(2026, 1, 1, 10, 0, 40)),
     ("h3", "fake-model", "dyno-demo/product-reviews", 50, 10, 0.005, datetime(2026, 1, 1, 10, 5, 0)),
 ]
+# Two batches: one closed after a half-expired run (its missing lines re-queued in the second, still open).
+FAKE_BATCHES = [
+    ("batch_a", "sub_a", "design", "gpt-4o-mini", "file_a", 4, 4000, 1, None, datetime(2026, 1, 2, 9, 0, 0)),
+    ("batch_b", "sub_b", "design", "gpt-4o-mini", "file_b", 2, 2000, 2, "batch_a", datetime(2026, 1, 2, 9, 30, 0)),
+]
 
 COLUMNS = {
+    "llm_batches.sql": ["batch_id", "step", "model", "attempt", "parent_batch_id", "requests", "status", "completed",
+                        "failed", "missing", "requeued_batch_id", "submitted_at", "closed_at"],
     "cost_per_dataset.sql": ["dataset_id", "calls", "prompt_tokens", "completion_tokens", "cost_usd", "valid_tasks",
                              "instances"],
     "cost_per_run.sql": ["batch_minute", "calls", "datasets", "models", "prompt_tokens", "completion_tokens",
@@ -109,6 +116,9 @@ def store(tmp_path_factory) -> Path:
         )
         conn.execute("INSERT INTO task_review_overrides SELECT dataset_id, task_id, 'reasonable', 'ana', "
                      "TIMESTAMP '2026-01-02', NULL FROM instructions ORDER BY task_id LIMIT 1")
+        conn.executemany("INSERT INTO llm_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", FAKE_BATCHES)
+        conn.execute("INSERT INTO llm_batch_outcomes VALUES ('batch_a', 'expired', 2, 0, 2, 'batch_b', "
+                     "TIMESTAMP '2026-01-03 09:00:00')")
     return db
 
 
@@ -125,6 +135,11 @@ def scalar(conn: duckdb.DuckDBPyConnection, sql: str):
 def check_known_value(conn: duckdb.DuckDBPyConnection, name: str, rows: list[dict]) -> None:
     """One value per file, recomputed without the file's SQL."""
     by = lambda key: {r[key]: r for r in rows}  # noqa: E731
+    if name == "llm_batches.sql":
+        assert [(r["batch_id"], r["status"]) for r in rows] == [("batch_a", "expired"), ("batch_b", "open")]
+        closed = by("batch_id")["batch_a"]
+        assert closed["completed"] + closed["failed"] + closed["missing"] == closed["requests"] == 4
+        assert closed["requeued_batch_id"] == by("batch_id")["batch_b"]["batch_id"]
     if name == "funnel.sql":
         funnel = {r["stage"]: r["count"] for r in rows}
         assert [r["stage"] for r in rows] == ["listed", "candidates", "datasets", "configs", "kept", "proposals",
