@@ -47,15 +47,13 @@ $(DAGSTER_HOME)/dagster.yaml: $(DAGSTER_INSTANCE)
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(PY) -m dynosaur_assets.run
 
-# Four workers even on 2 cores: most of the suite waits on daemons, servers and subprocesses (measured on
-# 2 cores: 18.8 min of pytest with 2 workers).
 test:
 	$(MAKE) -j2 $(LLM_STAMP)
-	$(PY) -m pytest -q -n 4 --dist worksteal
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 # Only the hostile-input and fault suite (tests/hostile, marker `hostile`); `make test` runs it too.
 test-hostile: $(STAMP)
-	$(PY) -m pytest -q -n 4 --dist worksteal -m hostile tests/hostile
+	$(PY) -m pytest -q -n auto --dist worksteal -m hostile tests/hostile
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dg dev --host 127.0.0.1 --port 3000
